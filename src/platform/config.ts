@@ -1,0 +1,199 @@
+import { resolve } from 'node:path';
+
+/**
+ * Configuration comes from command-line flags (highest), then environment variables, then
+ * defaults. Every value is validated at start; a bad value stops the process with one line per
+ * problem naming the variable and what it accepts (`PORT=abc: must be an integer 0–65535`).
+ * `.env.example` lists every variable; keep the two in step (a test checks that).
+ */
+export type Role = 'all' | 'api' | 'worker';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  role: Role;
+  publicUrl: string;
+  logLevel: string;
+  apiKey: string | undefined;
+  adminToken: string | undefined;
+  workspaceName: string;
+  defaultRateLimitPerMinute: number;
+  testClock: boolean;
+  groupCommitMs: number;
+  shutdownTimeoutMs: number;
+  bodyLimitBytes: number;
+  jobBatchSize: number;
+  jobLeaseMs: number;
+  jobConcurrency: number;
+  retention: RetentionConfig;
+  sandbox: 'auto' | 'on' | 'off';
+}
+
+/** Days each kind of accumulating data is kept before the pruning job removes it. */
+export interface RetentionConfig {
+  rawProviderWebhooksDays: number;
+  webhookDeliveriesDays: number;
+  eventFeedDays: number;
+  jobHistoryDays: number;
+  mediaDays: number;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Flags that override their environment variable. */
+export interface ConfigFlags {
+  port?: string | number;
+  dataDir?: string;
+  role?: string;
+  host?: string;
+}
+
+/** The variables we read, with the text .env.example carries for each. */
+export const ENV_VARS = {
+  PORT: 'HTTP port (0–65535; 0 picks a free one). Default 3000.',
+  HOST: 'Address to listen on. Default 127.0.0.1; use 0.0.0.0 behind a reverse proxy or in a container.',
+  SAMVAD_DATA_DIR: 'Folder for the embedded SQLite database, the emulator store and media. Default ./data.',
+  DATABASE_URL: 'postgres://user:pass@host:5432/db to use PostgreSQL instead of the embedded SQLite.',
+  REDIS_URL: 'redis://host:6379 for shared rate limits and realtime fan-out when running several processes.',
+  SAMVAD_ROLE: 'all (API + workers, default), api (HTTP only) or worker (background jobs only).',
+  SAMVAD_PUBLIC_URL: "Externally reachable base URL (Meta's callback, media and tracked links, invitations). Default http://localhost:PORT.",
+  LOG_LEVEL: 'fatal, error, warn, info (default), debug, trace or silent.',
+  SAMVAD_API_KEY: "The default workspace's API key secret at first start (otherwise one is generated and printed once).",
+  SAMVAD_ADMIN_TOKEN: 'Operator token for /api/v1/admin (otherwise generated and printed once at first start).',
+  SAMVAD_WORKSPACE_NAME: 'Name of the default workspace created at first start. Default "Default workspace".',
+  SAMVAD_DEFAULT_RATE_LIMIT: 'Requests per minute on /v1/public for workspaces on the self-hosted plan. Default 6000.',
+  SAMVAD_TEST_CLOCK: '1 lets tests and the sandbox move the clock forward. Never set it in production.',
+  SAMVAD_GROUP_COMMIT_MS: 'SQLite only: how long writes are collected into one durable transaction. Default 2.',
+  SAMVAD_SHUTDOWN_TIMEOUT_MS: 'Longest graceful shutdown before the process exits anyway. Default 10000.',
+  SAMVAD_BODY_LIMIT_BYTES: 'Largest JSON request body. Default 32768 (32 KB).',
+  SAMVAD_JOB_BATCH_SIZE: 'Jobs a worker claims at once. Default 100.',
+  SAMVAD_JOB_LEASE_MS: 'How long a claimed job is leased before another worker may take it over. Default 30000.',
+  SAMVAD_JOB_CONCURRENCY: 'Jobs a worker process runs at the same time. Default 16.',
+  SAMVAD_RETENTION_RAW_WEBHOOKS_DAYS: "Days raw provider (Meta) webhooks are kept. Default 30.",
+  SAMVAD_RETENTION_WEBHOOK_DELIVERIES_DAYS: 'Days outbound webhook delivery bodies are kept. Default 30.',
+  SAMVAD_RETENTION_EVENT_FEED_DAYS: 'Days the domain event feed is kept. Default 90.',
+  SAMVAD_RETENTION_JOB_HISTORY_DAYS: 'Days dead-lettered and finished job records are kept. Default 14.',
+  SAMVAD_RETENTION_MEDIA_DAYS: 'Days stored media files are kept. Default 30.',
+  SAMVAD_SANDBOX: 'auto (default: sandbox until a real number is connected), on, or off.',
+} as const;
+
+export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Config {
+  const problems: string[] = [];
+  const pick = (name: keyof typeof ENV_VARS, flag?: string | number): string | undefined => {
+    if (flag !== undefined && flag !== '') return String(flag);
+    const v = env[name];
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const int = (name: keyof typeof ENV_VARS, def: number, min: number, max: number, flag?: string | number, flagName?: string): number => {
+    const raw = pick(name, flag);
+    if (raw === undefined) return def;
+    const n = Number(raw);
+    if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      const who = flag !== undefined && flag !== '' ? `--${flagName ?? name}` : name;
+      problems.push(`${who}=${raw}: must be an integer from ${min} to ${max}`);
+      return def;
+    }
+    return n;
+  };
+  const oneOf = <T extends string>(name: keyof typeof ENV_VARS, allowed: readonly T[], def: T, flag?: string, flagName?: string): T => {
+    const raw = pick(name, flag);
+    if (raw === undefined) return def;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      const who = flag !== undefined && flag !== '' ? `--${flagName ?? name}` : name;
+      problems.push(`${who}=${raw}: must be one of ${allowed.join(', ')}`);
+      return def;
+    }
+    return raw as T;
+  };
+  const url = (name: keyof typeof ENV_VARS, protocols: string[]): string | undefined => {
+    const raw = pick(name);
+    if (raw === undefined) return undefined;
+    try {
+      const u = new URL(raw);
+      if (!protocols.includes(u.protocol)) throw new Error('protocol');
+      return raw;
+    } catch {
+      problems.push(`${name}=${redactUrl(raw)}: must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+      return undefined;
+    }
+  };
+  const days = (name: keyof typeof ENV_VARS, def: number) => int(name, def, 1, 36_500);
+
+  const port = int('PORT', 3000, 0, 65_535, flags.port, 'port');
+  const host = pick('HOST', flags.host) ?? '127.0.0.1';
+  const dataDir = resolve(pick('SAMVAD_DATA_DIR', flags.dataDir) ?? './data');
+  const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']);
+  const role = oneOf<Role>('SAMVAD_ROLE', ['all', 'api', 'worker'], 'all', flags.role, 'role');
+  const publicUrlRaw = url('SAMVAD_PUBLIC_URL', ['http:', 'https:']);
+  const logLevel = oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info');
+  const testClock = oneOf('SAMVAD_TEST_CLOCK', ['0', '1', 'true', 'false'], '0');
+  const sandbox = oneOf('SAMVAD_SANDBOX', ['auto', 'on', 'off'], 'auto');
+
+  const apiKey = pick('SAMVAD_API_KEY');
+  if (apiKey !== undefined && !/^[A-Za-z0-9_\-.~]{16,200}$/.test(apiKey)) {
+    problems.push('SAMVAD_API_KEY: must be 16–200 characters of letters, digits, "-", "_", "." or "~"');
+  }
+  const adminToken = pick('SAMVAD_ADMIN_TOKEN');
+  if (adminToken !== undefined && adminToken.length < 16) {
+    problems.push('SAMVAD_ADMIN_TOKEN: must be at least 16 characters');
+  }
+  if (role !== 'all' && databaseUrl === undefined && !problems.some((p) => p.startsWith('DATABASE_URL'))) {
+    problems.push(`--role ${role}: separate api and worker processes need a shared database; set DATABASE_URL (PostgreSQL)`);
+  }
+
+  const config: Config = {
+    port,
+    host,
+    dataDir,
+    databaseUrl,
+    redisUrl,
+    role,
+    publicUrl: (publicUrlRaw ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    logLevel,
+    apiKey,
+    adminToken,
+    workspaceName: pick('SAMVAD_WORKSPACE_NAME') ?? 'Default workspace',
+    defaultRateLimitPerMinute: int('SAMVAD_DEFAULT_RATE_LIMIT', 6000, 1, 1_000_000_000),
+    testClock: testClock === '1' || testClock === 'true',
+    groupCommitMs: int('SAMVAD_GROUP_COMMIT_MS', 2, 0, 1000),
+    shutdownTimeoutMs: int('SAMVAD_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+    bodyLimitBytes: int('SAMVAD_BODY_LIMIT_BYTES', 32 * 1024, 1024, 64 * 1024 * 1024),
+    jobBatchSize: int('SAMVAD_JOB_BATCH_SIZE', 100, 1, 10_000),
+    jobLeaseMs: int('SAMVAD_JOB_LEASE_MS', 30_000, 1000, 3_600_000),
+    jobConcurrency: int('SAMVAD_JOB_CONCURRENCY', 16, 1, 1000),
+    retention: {
+      rawProviderWebhooksDays: days('SAMVAD_RETENTION_RAW_WEBHOOKS_DAYS', 30),
+      webhookDeliveriesDays: days('SAMVAD_RETENTION_WEBHOOK_DELIVERIES_DAYS', 30),
+      eventFeedDays: days('SAMVAD_RETENTION_EVENT_FEED_DAYS', 90),
+      jobHistoryDays: days('SAMVAD_RETENTION_JOB_HISTORY_DAYS', 14),
+      mediaDays: days('SAMVAD_RETENTION_MEDIA_DAYS', 30),
+    },
+    sandbox,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** Hides the password of a URL before it is printed. */
+export function redactUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return raw.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  }
+}

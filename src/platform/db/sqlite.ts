@@ -1,0 +1,160 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { EventEmitter } from 'node:events';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteAdapter, SqliteDialect, sql, type DialectAdapter } from 'kysely';
+import type { Logger } from '../logger.ts';
+import { AfterCommit, pingDb, type Database, type Db, type Tx } from './database.ts';
+import type { Tables } from './tables.ts';
+
+/** SQLite's DDL is transactional; Kysely's adapter says otherwise, which would run migrations outside a transaction. */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class SamvadSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
+
+export interface SqliteOptions {
+  /** File path, or ':memory:'. */
+  path: string;
+  logger: Logger;
+  /** How long writes are collected into one transaction (0: until the next turn of the event loop). */
+  groupCommitMs: number;
+}
+
+interface PendingWrite {
+  fn: (tx: Tx) => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Group commit: the writes of concurrent requests run one after another inside a single
+ * transaction, each in its own savepoint (one failing write rolls back only itself), and the
+ * transaction commits with one fsync (synchronous=FULL) before any of them is answered. Under load
+ * batches grow by themselves: writes that arrive while a batch is committing form the next one.
+ */
+class GroupCommitter {
+  private queue: PendingWrite[] = [];
+  private flushing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly windowMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  submit<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule() {
+    if (this.flushing || this.timer) return;
+    const run = () => {
+      this.timer = undefined;
+      this.flushing = this.flush().finally(() => {
+        this.flushing = undefined;
+        if (this.queue.length > 0) this.schedule();
+      });
+    };
+    this.timer = this.windowMs > 0 ? setTimeout(run, this.windowMs) : setImmediate(run);
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.queue;
+    this.queue = [];
+    const outcomes: { ok: boolean; value: unknown; hooks: AfterCommit }[] = [];
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        for (const write of batch) {
+          const hooks = new AfterCommit();
+          await sql`savepoint gc`.execute(trx);
+          try {
+            const value = await write.fn({ db: trx, afterCommit: (f) => hooks.add(f) });
+            await sql`release savepoint gc`.execute(trx);
+            outcomes.push({ ok: true, value, hooks });
+          } catch (err) {
+            await sql`rollback to savepoint gc`.execute(trx);
+            await sql`release savepoint gc`.execute(trx);
+            outcomes.push({ ok: false, value: err, hooks });
+          }
+        }
+      });
+    } catch (err) {
+      // The commit itself failed (disk full, I/O error): nothing in the batch is durable.
+      this.logger.error({ err, writes: batch.length }, 'group commit failed');
+      for (const write of batch) write.reject(err);
+      return;
+    }
+    batch.forEach((write, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) {
+        o.hooks.run(this.logger);
+        write.resolve(o.value);
+      } else {
+        write.reject(o.value);
+      }
+    });
+  }
+
+  async drain(): Promise<void> {
+    while (this.flushing || this.timer || this.queue.length > 0) {
+      if (this.timer) {
+        clearTimeout(this.timer as NodeJS.Timeout);
+        clearImmediate(this.timer as NodeJS.Immediate);
+        this.timer = undefined;
+        this.schedule();
+      }
+      await (this.flushing ?? new Promise((r) => setImmediate(r)));
+    }
+  }
+}
+
+export function openSqlite(options: SqliteOptions): Database {
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  const raw = new BetterSqlite3(options.path);
+  raw.pragma('journal_mode = WAL');
+  // FULL: a commit is on disk when it returns (NORMAL in WAL mode can lose the last commits on power loss).
+  raw.pragma('synchronous = FULL');
+  raw.pragma('busy_timeout = 5000');
+  raw.pragma('foreign_keys = ON');
+  const db = new Kysely<Tables>({ dialect: new SamvadSqliteDialect({ database: raw }) });
+  const committer = new GroupCommitter(db, options.groupCommitMs, options.logger);
+  const bus = new EventEmitter();
+  bus.setMaxListeners(0);
+  let closed = false;
+  return {
+    dialect: 'sqlite',
+    db,
+    logger: options.logger,
+    transaction: (fn) => committer.submit(fn),
+    ping: () => pingDb(db),
+    notifications: {
+      async notify(channel) {
+        bus.emit(channel);
+      },
+      async listen(channel, fn) {
+        bus.on(channel, fn);
+        return async () => {
+          bus.off(channel, fn);
+        };
+      },
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await committer.drain();
+      await db.destroy();
+    },
+  };
+}
