@@ -1,0 +1,140 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Repository root, so children run with the same relative paths whatever the caller's cwd. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface SpawnOptions {
+  /** What the child is, for messages ("ceiling server", "samvad"). */
+  label: string;
+  /** Arguments to `node` (the child runs with the harness's own Node binary). */
+  args: string[];
+  /** Added to the harness's environment. */
+  env?: Record<string, string>;
+  /** Polled until it answers 200. */
+  readyUrl: string;
+  readyTimeoutMs?: number;
+  /** Echo the child's output as it comes; default: on when the harness runs with `--verbose`. */
+  echo?: boolean;
+}
+
+export interface SpawnedServer {
+  pid: number;
+  /** The last few kilobytes of the child's stdout and stderr, for error messages. */
+  output(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the child has exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const OUTPUT_KEEP = 16 * 1024;
+const live = new Set<ChildProcess>();
+
+// The harness must never leave servers behind, whatever way it ends.
+function killAllNow() {
+  for (const child of live) killGroup(child, 'SIGKILL');
+}
+process.once('exit', killAllNow);
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.once(signal, () => {
+    killAllNow();
+    process.exit(code);
+  });
+}
+
+/** The child leads its own process group, so grandchildren (worker processes) go with it. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** A TCP port that was free a moment ago (the child binds it; the race is acceptable here). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error('could not find a free port'))));
+    });
+  });
+}
+
+/** Starts `node ARGS` in a child process and waits until `readyUrl` answers 200. */
+export async function spawnServer(options: SpawnOptions): Promise<SpawnedServer> {
+  const { label, args, env = {}, readyUrl, readyTimeoutMs = 60_000, echo = process.env.BENCH_VERBOSE === '1' } = options;
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  live.add(child);
+
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-OUTPUT_KEEP);
+    if (echo) process.stderr.write(`[${label}] ${chunk.toString('utf8')}`);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      live.delete(child);
+      resolve();
+    });
+  });
+  let spawnError: Error | undefined;
+  child.once('error', (err) => {
+    spawnError = err;
+    live.delete(child);
+  });
+
+  const stop = async (graceMs = 10_000) => {
+    if (child.exitCode !== null || child.signalCode !== null || spawnError) return;
+    killGroup(child, 'SIGTERM');
+    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const deadline = Date.now() + readyTimeoutMs;
+  let lastProblem = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (spawnError) throw new Error(`${label}: could not start: ${spawnError.message}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(
+        `${label} exited (${child.exitCode ?? child.signalCode}) before it was ready.\n` +
+          `command: node ${args.join(' ')}\n--- its output ---\n${output}`,
+      );
+    }
+    try {
+      const response = await fetch(readyUrl, { signal: AbortSignal.timeout(2_000) });
+      await response.arrayBuffer();
+      if (response.status === 200) {
+        return { pid: child.pid ?? -1, output: () => output, stop };
+      }
+      lastProblem = `${readyUrl} answered ${response.status}`;
+    } catch (err) {
+      lastProblem = `${readyUrl}: ${(err as Error).message}`;
+    }
+    await sleep(100);
+  }
+  await stop(2_000);
+  throw new Error(
+    `${label} was not ready within ${readyTimeoutMs} ms (${lastProblem}).\n` +
+      `command: node ${args.join(' ')}\n--- its output ---\n${output}`,
+  );
+}

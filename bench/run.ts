@@ -1,0 +1,328 @@
+/**
+ * Samvad's benchmark harness: `npm run bench [-- --scenario NAME] [--duration S] [--connections N]`.
+ *
+ * Runs named scenarios (bench/scenarios/*.ts) with autocannon, always measuring the machine's
+ * ceiling (ceiling-fastify) first in the same run, and reports each scenario's median over
+ * rounds and its ratio to that ceiling. Servers under test run in child processes; this process
+ * only generates load. Exits non-zero if any scenario failed to start, saw errors or timeouts,
+ * or got a status it did not expect. See bench/README.md.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem, platform, release } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isScenario, type Scenario, type ScenarioTarget } from './lib/scenario.ts';
+import { runLoad, type LoadOptions, type RoundResult } from './lib/load.ts';
+import { REPO_ROOT } from './lib/spawn.ts';
+import { formatTable, median } from './lib/stats.ts';
+
+const CEILING = 'ceiling-fastify';
+const SCENARIO_DIR = join(REPO_ROOT, 'bench', 'scenarios');
+const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
+
+const HELP = `usage: npm run bench -- [options]
+
+  --scenario NAME    run only this scenario (repeatable, or comma-separated); the ceiling
+                     (${CEILING}) always runs first
+  --duration S       seconds per measured round (default 5)
+  --rounds N         measured rounds per scenario (default 3); figures are medians over rounds
+  --warmup S         seconds of unmeasured load before the rounds (default 2; 0 to skip)
+  --connections N    concurrent connections (default 50)
+  --pipelining N     requests in flight per connection (default 1)
+  --workers N        autocannon worker threads (default 0: the harness's main thread)
+  --verbose          echo the servers' output
+  --list             list the scenarios and exit
+  --help             this text`;
+
+interface Args {
+  scenarios: string[];
+  list: boolean;
+  rounds: number;
+  warmupSeconds: number;
+  load: LoadOptions;
+}
+
+function parseCommandLine(argv: string[]): Args {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scenario: { type: 'string', multiple: true },
+      duration: { type: 'string' },
+      rounds: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      pipelining: { type: 'string' },
+      workers: { type: 'string' },
+      verbose: { type: 'boolean' },
+      list: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  const int = (name: string, raw: string | undefined, fallback: number, min: number) => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) {
+      throw new UsageError(`--${name} must be a whole number >= ${min} (got "${raw}")`);
+    }
+    return n;
+  };
+  if (values.verbose) process.env.BENCH_VERBOSE = '1';
+  return {
+    scenarios: (values.scenario ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
+    list: Boolean(values.list),
+    rounds: int('rounds', values.rounds, 3, 1),
+    warmupSeconds: int('warmup', values.warmup, 2, 0),
+    load: {
+      durationSeconds: int('duration', values.duration, 5, 1),
+      connections: int('connections', values.connections, 50, 1),
+      pipelining: int('pipelining', values.pipelining, 1, 1),
+      workers: int('workers', values.workers, 0, 0),
+    },
+  };
+}
+
+class UsageError extends Error {}
+
+async function discoverScenarios(): Promise<Map<string, Scenario>> {
+  const files = (await readdir(SCENARIO_DIR))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts') && !f.startsWith('_'))
+    .sort();
+  const found = new Map<string, Scenario>();
+  for (const file of files) {
+    const mod = (await import(pathToFileURL(join(SCENARIO_DIR, file)).href)) as { default?: unknown };
+    if (!isScenario(mod.default)) {
+      throw new Error(`bench/scenarios/${file} does not default-export { name, description, setup() }`);
+    }
+    const scenario = mod.default;
+    if (found.has(scenario.name)) throw new Error(`two scenarios are named "${scenario.name}"`);
+    found.set(scenario.name, scenario);
+  }
+  if (!found.has(CEILING)) throw new Error(`the ceiling scenario ${CEILING} is missing from bench/scenarios/`);
+  return found;
+}
+
+interface ScenarioReport {
+  name: string;
+  description: string;
+  ok: boolean;
+  problems: string[];
+  target?: { url: string; method: string; bodyBytes: number; expectStatus: number | null };
+  warmup?: RoundResult;
+  rounds: RoundResult[];
+  median?: {
+    requestsPerSecond: number;
+    latencyP50Ms: number;
+    latencyP99Ms: number;
+  };
+  /** This scenario's median req/s divided by the ceiling's, from the same run. */
+  ratioToCeiling?: number;
+  totals: { requests: number; errors: number; timeouts: number; non2xx: number; unexpectedStatuses: number };
+}
+
+function checkRound(round: RoundResult, phase: string, problems: string[], target: ScenarioTarget) {
+  if (round.errors > 0) {
+    problems.push(`${phase}: ${round.errors} errors (${round.timeouts} timeouts)`);
+  }
+  if (round.unexpectedStatuses > 0) {
+    const want = target.expectStatus ?? '2xx';
+    problems.push(`${phase}: ${round.unexpectedStatuses} responses were not ${want} (statuses: ${JSON.stringify(round.statusCodes)})`);
+  }
+  if (round.requests === 0) problems.push(`${phase}: no request completed`);
+}
+
+async function runScenario(scenario: Scenario, args: Args): Promise<ScenarioReport> {
+  const report: ScenarioReport = {
+    name: scenario.name,
+    description: scenario.description,
+    ok: false,
+    problems: [],
+    rounds: [],
+    totals: { requests: 0, errors: 0, timeouts: 0, non2xx: 0, unexpectedStatuses: 0 },
+  };
+  const log = (msg: string) => process.stderr.write(`[bench] ${scenario.name}: ${msg}\n`);
+  let target: ScenarioTarget;
+  log('starting');
+  try {
+    target = await scenario.setup();
+  } catch (err) {
+    report.problems.push(`setup failed: ${(err as Error).message}`);
+    return report;
+  }
+  report.target = {
+    url: target.url,
+    method: target.method,
+    bodyBytes: target.body === undefined ? 0 : Buffer.byteLength(target.body),
+    expectStatus: target.expectStatus ?? null,
+  };
+  try {
+    if (args.warmupSeconds > 0) {
+      log(`warm-up ${args.warmupSeconds}s`);
+      report.warmup = await runLoad(target, { ...args.load, durationSeconds: args.warmupSeconds });
+      checkRound(report.warmup, 'warm-up', report.problems, target);
+    }
+    for (let i = 1; i <= args.rounds; i++) {
+      const round = await runLoad(target, args.load);
+      report.rounds.push(round);
+      checkRound(round, `round ${i}`, report.problems, target);
+      log(
+        `round ${i}/${args.rounds}: ${Math.round(round.requestsPerSecond)} req/s, ` +
+          `p50 ${round.latencyMs.p50} ms, p99 ${round.latencyMs.p99} ms, errors ${round.errors}, non-2xx ${round.non2xx}`,
+      );
+    }
+  } catch (err) {
+    report.problems.push(`load failed: ${(err as Error).message}`);
+  } finally {
+    try {
+      await target.teardown();
+    } catch (err) {
+      report.problems.push(`teardown failed: ${(err as Error).message}`);
+    }
+  }
+  for (const r of [...(report.warmup ? [report.warmup] : []), ...report.rounds]) {
+    report.totals.requests += r.requests;
+    report.totals.errors += r.errors;
+    report.totals.timeouts += r.timeouts;
+    report.totals.non2xx += r.non2xx;
+    report.totals.unexpectedStatuses += r.unexpectedStatuses;
+  }
+  if (report.rounds.length > 0) {
+    report.median = {
+      requestsPerSecond: median(report.rounds.map((r) => r.requestsPerSecond)),
+      latencyP50Ms: median(report.rounds.map((r) => r.latencyMs.p50)),
+      latencyP99Ms: median(report.rounds.map((r) => r.latencyMs.p99)),
+    };
+  }
+  report.ok = report.problems.length === 0 && report.rounds.length === args.rounds;
+  return report;
+}
+
+function gitRevision(): { commit: string | null; dirty: boolean | null } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+    const status = execFileSync('git', ['status', '--porcelain'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+    return { commit, dirty: status.length > 0 };
+  } catch {
+    return { commit: null, dirty: null };
+  }
+}
+
+function printTable(reports: ScenarioReport[]) {
+  const fmt = (n: number | undefined, digits = 0) =>
+    n === undefined || Number.isNaN(n) ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  const rows = reports.map((r) => {
+    const rps = r.rounds.map((x) => x.requestsPerSecond);
+    return [
+      r.name,
+      fmt(r.median?.requestsPerSecond),
+      rps.length > 1 ? `${fmt(Math.min(...rps))}–${fmt(Math.max(...rps))}` : '-',
+      fmt(r.median?.latencyP50Ms, 1),
+      fmt(r.median?.latencyP99Ms, 1),
+      `${r.totals.errors}/${r.totals.non2xx}`,
+      r.ratioToCeiling === undefined ? '-' : r.ratioToCeiling.toFixed(2),
+      r.ok ? 'ok' : 'FAIL',
+    ];
+  });
+  console.log(
+    '\n' +
+      formatTable(
+        ['scenario', 'req/s (median)', 'req/s range', 'p50 ms', 'p99 ms', 'errors/non-2xx', 'vs ceiling', 'status'],
+        rows,
+        [false, true, true, true, true, true, true, false],
+      ),
+  );
+}
+
+async function main() {
+  const args = parseCommandLine(process.argv.slice(2));
+  const all = await discoverScenarios();
+  if (args.list) {
+    for (const s of all.values()) console.log(`${s.name.padEnd(24)} ${s.description}`);
+    return 0;
+  }
+  const unknown = args.scenarios.filter((name) => !all.has(name));
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown scenario(s): ${unknown.join(', ')}; known: ${[...all.keys()].join(', ')}`);
+  }
+  const chosen = args.scenarios.length > 0 ? args.scenarios : [...all.keys()];
+  const order = [CEILING, ...new Set(chosen.filter((n) => n !== CEILING))];
+
+  const startedAt = new Date();
+  const cpu = cpus();
+  process.stderr.write(
+    `[bench] ${order.join(', ')} — ${args.rounds} × ${args.load.durationSeconds}s after ${args.warmupSeconds}s warm-up, ` +
+      `${args.load.connections} connections, pipelining ${args.load.pipelining}, ${cpu.length} CPUs\n`,
+  );
+
+  const reports: ScenarioReport[] = [];
+  for (const name of order) {
+    reports.push(await runScenario(all.get(name)!, args));
+    await sleep(500); // let the previous server's exit settle before the next one starts
+  }
+  const ceiling = reports[0]!;
+  const ceilingRps = ceiling.ok ? ceiling.median?.requestsPerSecond : undefined;
+  for (const r of reports) {
+    if (ceilingRps && r.median) r.ratioToCeiling = r.median.requestsPerSecond / ceilingRps;
+  }
+
+  const finishedAt = new Date();
+  const output = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    git: gitRevision(),
+    machine: {
+      cpus: cpu.length,
+      cpuModel: cpu[0]?.model ?? null,
+      totalMemoryBytes: totalmem(),
+      platform: `${platform()} ${release()}`,
+      node: process.version,
+    },
+    options: {
+      rounds: args.rounds,
+      durationSeconds: args.load.durationSeconds,
+      warmupSeconds: args.warmupSeconds,
+      connections: args.load.connections,
+      pipelining: args.load.pipelining,
+      workers: args.load.workers,
+      note: 'load generator (autocannon) in the harness process; servers in child processes on the same machine',
+    },
+    ceiling: CEILING,
+    scenarios: reports,
+  };
+  await mkdir(RESULTS_DIR, { recursive: true });
+  // ISO 8601 with ':' replaced, so the name is valid on every file system.
+  const file = join(RESULTS_DIR, `${startedAt.toISOString().replace(/:/g, '-')}.json`);
+  await writeFile(file, JSON.stringify(output, null, 2) + '\n');
+
+  printTable(reports);
+  console.log(`\nresults: ${file}`);
+  const failed = reports.filter((r) => !r.ok);
+  for (const r of failed) {
+    console.error(`\nFAIL ${r.name}:\n  ${r.problems.join('\n  ') || 'incomplete rounds'}`);
+  }
+  return failed.length === 0 ? 0 : 1;
+}
+
+try {
+  process.exitCode = await main();
+} catch (err) {
+  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    console.error(`bench: ${(err as Error).message}\n\n${HELP}`);
+    process.exitCode = 2;
+  } else {
+    console.error(err);
+    process.exitCode = 1;
+  }
+}
