@@ -1,6 +1,6 @@
 /**
  * The request body both the ceiling and Samvad's no-op ping route are loaded with: a realistic
- * ~500-byte Interakt-style send payload that passes PingBody (src/public-api/ping.ts).
+ * ~500-byte Interakt-style send payload that passes PingBody (src/public-api/ping.ts), the schema both routes validate.
  */
 export const PING_BODY = JSON.stringify({
   fullPhoneNumber: '919876543210',

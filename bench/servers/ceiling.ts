@@ -7,7 +7,7 @@
  */
 import Fastify from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { PingBody } from '../lib/ping-schema.ts';
+import { PingBody } from '../../src/public-api/ping.ts';
 
 const port = Number(process.argv[2] ?? 0);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
