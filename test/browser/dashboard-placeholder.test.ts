@@ -1,6 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startApp } from '../../src/app.ts';
@@ -10,6 +13,16 @@ import { launchChromium } from './chromium.ts';
 // the workspace's name, say whether the instance is in sandbox mode, and link to the API docs.
 
 const WORKSPACE_NAME = 'Acme Browser Test';
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** `npm install` builds the dashboard (prepare); build it here too if someone skipped that. */
+function ensureDashboardBuilt() {
+  if (existsSync(join(REPO_ROOT, 'web', 'dist', 'index.html'))) return;
+  execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
+    cwd: REPO_ROOT,
+    stdio: 'inherit',
+  });
+}
 
 describe('dashboard placeholder', () => {
   let app: Awaited<ReturnType<typeof startApp>>;
@@ -18,6 +31,7 @@ describe('dashboard placeholder', () => {
   let dataDir: string;
 
   beforeAll(async () => {
+    ensureDashboardBuilt();
     dataDir = await mkdtemp(join(tmpdir(), 'samvad-browser-'));
     app = await startApp({
       port: 0,
