@@ -24,6 +24,8 @@ export interface Tx {
 export interface Database {
   readonly dialect: Dialect;
   readonly db: Db;
+  /** PostgreSQL: the schema in use when not the default (tests isolate files in schemas). */
+  readonly schema?: string | undefined;
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Checks the database answers (readiness). */
   ping(): Promise<void>;

@@ -13,6 +13,9 @@ export function createMigrator(database: Database, migrations: Record<string, Mi
   return new Migrator({
     db: database.db,
     provider: { getMigrations: async () => migrations },
+    // Kysely looks for its bookkeeping tables in every schema; pin them to ours so a database
+    // shared by several schemas (the test tier) does not confuse them.
+    ...(database.schema ? { migrationTableSchema: database.schema } : {}),
   });
 }
 

@@ -29,11 +29,22 @@ function clientConfig(options: PostgresOptions): pg.ClientConfig {
   };
 }
 
+/** The schema named by `?options=-c search_path=NAME` in a connection string, if any. */
+export function schemaFromUrl(url: string): string | undefined {
+  try {
+    const m = /search_path=([A-Za-z_][A-Za-z0-9_]*)/.exec(new URL(url).searchParams.get('options') ?? '');
+    return m?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
 export function openPostgres(options: PostgresOptions): Database {
+  const schema = options.schema ?? schemaFromUrl(options.url);
   const pool = new pg.Pool({ ...clientConfig(options), max: options.poolSize ?? 10 });
   pool.on('error', (err) => options.logger.warn({ err }, 'idle PostgreSQL connection failed'));
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
-  const prefix = options.schema ? `${options.schema}_` : '';
+  const prefix = schema ? `${schema}_` : '';
   const listeners = new Map<string, Set<() => void>>();
   let listenClient: pg.Client | undefined;
   let connecting: Promise<pg.Client> | undefined;
@@ -74,6 +85,7 @@ export function openPostgres(options: PostgresOptions): Database {
   return {
     dialect: 'postgres',
     db,
+    schema,
     logger: options.logger,
     async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
       const hooks = new AfterCommit();

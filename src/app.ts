@@ -1,0 +1,173 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from './http-context.ts';
+import { migrations } from './migrations.ts';
+import { nativeApiPlugin } from './native-api/plugin.ts';
+import { createClock, type Clock } from './platform/clock.ts';
+import { loadConfig, redactUrl, type Config, type ConfigFlags } from './platform/config.ts';
+import type { Database } from './platform/db/database.ts';
+import { migrateToLatest, pendingMigrations } from './platform/db/migrate.ts';
+import { openDatabase } from './platform/db/open.ts';
+import { createHttpServer } from './platform/http/server.ts';
+import { createLogger, type Logger } from './platform/logger.ts';
+import { JobQueue } from './platform/queue/index.ts';
+import { createMemoryRateLimiter } from './platform/rate-limit.ts';
+import { publicApiPlugin } from './public-api/plugin.ts';
+import { AdminTokenChecker } from './workspaces/admin-token.ts';
+import { KeyAuthenticator } from './workspaces/authenticate-key.ts';
+import { bootstrapInstance, type BootstrapResult } from './workspaces/bootstrap.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const VERSION: string = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+export interface StartOptions extends ConfigFlags {
+  /** Environment variables (default process.env). */
+  env?: Record<string, string | undefined>;
+  /** Print the first-start banner to stdout (default true unless LOG_LEVEL=silent). */
+  banner?: boolean;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+export interface RunningApp {
+  url: string;
+  config: Config;
+  context: AppContext;
+  http: FastifyInstance | undefined;
+  /** The default workspace's key, when this start created it. */
+  apiKey?: string;
+  /** The operator token, when this start generated it. */
+  adminToken?: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts Samvad in this process: configuration, storage and migrations, first-start bootstrap,
+ * then the HTTP API (roles all/api) and the job workers (roles all/worker).
+ */
+export async function startApp(options: StartOptions = {}): Promise<RunningApp> {
+  const config = loadConfig(options.env ?? process.env, options);
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const clock = options.clock ?? createClock({ movable: config.testClock });
+  const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, groupCommitMs: config.groupCommitMs, logger });
+  let http: FastifyInstance | undefined;
+  let queue: JobQueue | undefined;
+  try {
+    const applied = await migrateToLatest(database, migrations);
+    if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+    const boot = await bootstrapInstance(database, clock, { workspaceName: config.workspaceName, apiKey: config.apiKey, adminToken: config.adminToken });
+
+    queue = new JobQueue({
+      database,
+      clock,
+      logger,
+      batchSize: config.jobBatchSize,
+      leaseMs: config.jobLeaseMs,
+      concurrency: config.jobConcurrency,
+    });
+    const sandbox = config.sandbox !== 'off';
+    const context: AppContext = {
+      config,
+      clock,
+      logger,
+      database,
+      queue,
+      rateLimiter: createMemoryRateLimiter(),
+      keys: new KeyAuthenticator(database, clock),
+      adminToken: new AdminTokenChecker(database, config.adminToken),
+      version: VERSION,
+      sandbox,
+    };
+
+    let url = config.publicUrl;
+    if (config.role !== 'worker') {
+      http = await buildHttp(context);
+      const address = await http.listen({ port: config.port, host: config.host });
+      url = config.port === 0 ? address.replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost') : config.publicUrl;
+    }
+    if (config.role !== 'api') queue.start();
+
+    logger.info({ url, role: config.role, database: config.databaseUrl ? redactUrl(config.databaseUrl) : join(config.dataDir, 'samvad.db'), sandbox }, 'Samvad started');
+    if (options.banner ?? config.logLevel !== 'silent') printBanner(url, boot, config);
+
+    let closing: Promise<void> | undefined;
+    const running: RunningApp = {
+      url,
+      config,
+      context,
+      http,
+      ...(boot.apiKey ? { apiKey: boot.apiKey } : {}),
+      ...(boot.adminToken ? { adminToken: boot.adminToken } : {}),
+      close: () => (closing ??= shutdown(http, queue!, database, logger)),
+    };
+    return running;
+  } catch (err) {
+    await http?.close().catch(() => {});
+    await queue?.stop().catch(() => {});
+    await database.close().catch(() => {});
+    throw err;
+  }
+}
+
+async function buildHttp(ctx: AppContext): Promise<FastifyInstance> {
+  const app = await createHttpServer({
+    logger: ctx.logger,
+    bodyLimitBytes: ctx.config.bodyLimitBytes,
+    version: ctx.version,
+    publicUrl: ctx.config.publicUrl,
+    readiness: () => readiness(ctx.database),
+  });
+  await app.register(async (scope) => publicApiPlugin(scope, ctx), { prefix: '/v1/public' });
+  await app.register(async (scope) => nativeApiPlugin(scope, ctx), { prefix: '/api/v1' });
+  await registerDashboard(app);
+  return app;
+}
+
+async function readiness(database: Database): Promise<{ ready: boolean; reason?: string }> {
+  await database.ping();
+  const pending = await pendingMigrations(database, migrations);
+  return pending.length === 0 ? { ready: true } : { ready: false, reason: `migrations pending: ${pending.join(', ')}` };
+}
+
+/** Serves the built dashboard (web/dist) at /. */
+async function registerDashboard(app: FastifyInstance) {
+  const dist = join(ROOT, 'web', 'dist');
+  if (!existsSync(join(dist, 'index.html'))) {
+    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+      reply
+        .type('text/html')
+        .send('<!doctype html><title>Samvad</title><p>The dashboard is not built. Run <code>npm run build:web</code> (npm install does it for you). API docs: <a href="/docs">/docs</a></p>'),
+    );
+    return;
+  }
+  await app.register(fastifyStatic, { root: dist, prefix: '/', wildcard: false, decorateReply: false, index: ['index.html'] });
+}
+
+async function shutdown(http: FastifyInstance | undefined, queue: JobQueue, database: Database, logger: Logger) {
+  logger.info('shutting down: no new requests, finishing in-flight requests and jobs');
+  // Stop accepting and finish in-flight requests; then let running jobs finish; then close storage.
+  await http?.close();
+  await queue.stop();
+  await database.close();
+  logger.info('shutdown complete');
+}
+
+function printBanner(url: string, boot: BootstrapResult, config: Config) {
+  const lines = ['', `  Samvad is running at ${url}/`, `  Dashboard:  ${url}/`, `  API docs:   ${url}/docs`];
+  if (boot.workspace) lines.push('', `  Created workspace "${boot.workspace.name}".`);
+  if (boot.apiKey) {
+    lines.push(
+      `  API key (shown once; send it as "Authorization: Basic <key>"):`,
+      `    ${boot.apiKey}`,
+      '',
+      '  Try it:',
+      `    curl -H "Authorization: Basic ${boot.apiKey}" ${url}/v1/public/ping/`,
+    );
+  }
+  if (boot.adminToken) lines.push('', '  Operator token for /api/v1/admin (shown once; or set SAMVAD_ADMIN_TOKEN):', `    ${boot.adminToken}`);
+  if (!config.databaseUrl) lines.push('', `  Data: ${config.dataDir}`);
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+}

@@ -1,0 +1,29 @@
+import type { Clock } from './platform/clock.ts';
+import type { Config } from './platform/config.ts';
+import type { Database } from './platform/db/database.ts';
+import type { Logger } from './platform/logger.ts';
+import type { RateLimiter } from './platform/rate-limit.ts';
+import type { JobQueue } from './platform/queue/index.ts';
+import type { AdminTokenChecker } from './workspaces/admin-token.ts';
+import type { KeyAuthenticator, Principal } from './workspaces/authenticate-key.ts';
+
+/** The resources route plugins are given (an explicit bag, not globals). */
+export interface AppContext {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  database: Database;
+  queue: JobQueue;
+  rateLimiter: RateLimiter;
+  keys: KeyAuthenticator;
+  adminToken: AdminTokenChecker;
+  version: string;
+  sandbox: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated workspace and key (set by the /v1/public and /api/v1 auth hooks). */
+    principal?: Principal;
+  }
+}
