@@ -9,7 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { cpus, totalmem, platform, release } from 'node:os';
+import { cpus, loadavg, totalmem, platform, release } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -261,6 +261,13 @@ async function main() {
 
   const startedAt = new Date();
   const cpu = cpus();
+  const loadAtStart = loadavg()[0]!;
+  if (loadAtStart > cpu.length / 2) {
+    process.stderr.write(
+      `[bench] note: the 1-minute load average is ${loadAtStart.toFixed(2)} on ${cpu.length} CPUs — ` +
+        `something else is busy, so absolute figures will be low and noisy\n`,
+    );
+  }
   process.stderr.write(
     `[bench] ${order.join(', ')} — ${args.rounds} × ${args.load.durationSeconds}s after ${args.warmupSeconds}s warm-up, ` +
       `${args.load.connections} connections, pipelining ${args.load.pipelining}, ${cpu.length} CPUs\n`,
@@ -288,6 +295,8 @@ async function main() {
       totalMemoryBytes: totalmem(),
       platform: `${platform()} ${release()}`,
       node: process.version,
+      loadAverage1mAtStart: loadAtStart,
+      loadAverage1mAtEnd: loadavg()[0]!,
     },
     options: {
       rounds: args.rounds,
