@@ -4,6 +4,7 @@ import { AppError } from '../platform/errors.ts';
 import { roleAtLeast, type Role } from '../workspaces/plans.ts';
 import { registerAdminRoutes } from '../workspaces/routes/admin-routes.ts';
 import { registerWorkspaceRoutes } from '../workspaces/routes/workspace-routes.ts';
+import { registerAdminJobRoutes } from './admin-jobs.ts';
 import { registerInstanceRoute } from './instance.ts';
 
 declare module 'fastify' {
@@ -40,4 +41,5 @@ export async function nativeApiPlugin(app: FastifyInstance, ctx: AppContext) {
   registerInstanceRoute(app, ctx);
   registerWorkspaceRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
+  registerAdminJobRoutes(app, ctx);
 }

@@ -80,6 +80,25 @@ describe('the native API (/api/v1)', () => {
     }
   });
 
+  it('shows the operator dead jobs and retries them', async () => {
+    let runs = 0;
+    app.context.queue.register('test.always_fails', async () => {
+      runs++;
+      throw new Error('receiver is down');
+    }, { maxAttempts: 1 });
+    const { id } = await app.context.queue.enqueueNow({ kind: 'test.always_fails', payload: { n: 1 } });
+    const deadList = async () => (await app.http!.inject({ url: '/api/v1/admin/jobs/dead?kind=test.always_fails', headers: admin })).json().data as { id: string; lastError: string }[];
+    await expect.poll(deadList, { timeout: 10_000 }).toHaveLength(1);
+    expect((await deadList())[0]).toMatchObject({ id, lastError: expect.stringMatching(/receiver is down/) });
+    const counts = await app.http!.inject({ url: '/api/v1/admin/jobs', headers: admin });
+    expect(counts.json()).toMatchObject({ dead: 1 });
+    const retry = await app.http!.inject({ method: 'POST', url: `/api/v1/admin/jobs/dead/${id}/retry`, headers: admin });
+    expect(retry.json()).toEqual({ retried: true });
+    await expect.poll(() => runs, { timeout: 10_000 }).toBe(2);
+    const unknown = await app.http!.inject({ method: 'POST', url: '/api/v1/admin/jobs/dead/nope/retry', headers: admin });
+    expect(unknown.statusCode).toBe(404);
+  });
+
   it('tells the dashboard the instance and default workspace without authentication', async () => {
     const res = await app.http!.inject({ url: '/api/v1/instance' });
     expect(res.json()).toMatchObject({ name: 'Samvad', workspace: { name: 'Default workspace' }, docsUrl: '/docs' });
