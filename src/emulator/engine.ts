@@ -569,7 +569,9 @@ export class Engine {
     return this.fetching.size;
   }
 
-  private step(row: MessageRow, now: number): void {
+  private step(row: MessageRow, processedAt: number): void {
+    // Steps chain from their scheduled time, so a clock jump replays the whole lifecycle in order.
+    const now = Math.min(row.next_at ?? processedAt, processedAt);
     const num = this.number(row.number_id);
     const user = this.user(row.wa_id);
     if (!num || !user) {
@@ -577,24 +579,24 @@ export class Engine {
       return;
     }
     const b = user.b;
-    const { pricing } = JSON.parse(row.pricing ?? '{}') as { pricing?: Pricing };
+    const { pricing, conversation } = JSON.parse(row.pricing ?? '{}') as { pricing?: Pricing; conversation?: Json };
     const msg = { id: row.id, wa_id: row.wa_id, biz_opaque: row.biz_opaque };
     const setNext = (status: string, step: MessageRow['next_step'], at: number | null) =>
-      this.store.run('UPDATE messages SET status = ?, next_step = ?, next_at = ?, updated_at = ? WHERE id = ?', status, step, at, now, row.id);
+      this.store.run('UPDATE messages SET status = ?, next_step = ?, next_at = ?, updated_at = ? WHERE id = ?', status, step, at, processedAt, row.id);
     const replyStep = (): [MessageRow['next_step'], number | null] =>
       this.shouldReply(user, row) ? ['reply', now + (b.reply?.delayMs ?? 0)] : [null, null];
     switch (row.next_step) {
       case 'deliver': {
         const readsAtOnce = b.readDelayMs !== null && b.readDelayMs <= 1000;
         const skip = readsAtOnce && Math.random() < this.t.deliveredSkipShare;
-        if (!skip) this.enqueueStatus(num, msg, 'delivered', now, { pricing });
+        if (!skip) this.enqueueStatus(num, msg, 'delivered', now, { pricing, conversation });
         if (b.readDelayMs !== null) setNext(skip ? 'sent' : 'delivered', 'read', now + b.readDelayMs);
         else setNext('delivered', ...replyStep());
         break;
       }
       case 'read': {
         // Pricing rides on `sent` and on one of delivered/read: on read when delivered was skipped.
-        this.enqueueStatus(num, msg, 'read', now, { pricing: row.status === 'sent' ? pricing : undefined });
+        this.enqueueStatus(num, msg, 'read', now, row.status === 'sent' ? { pricing, conversation } : {});
         setNext('read', ...replyStep());
         break;
       }

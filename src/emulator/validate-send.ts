@@ -137,6 +137,9 @@ export function validateRead(body: Json): ValidatedRead {
 
 export function validateSend(body: Json, opts: ValidateOptions): ValidatedSend {
   const c = new Checker(opts);
+  if (typeof body.type === 'string' && !(MESSAGE_TYPES as readonly string[]).includes(body.type)) {
+    throw new GraphError(131051, `Message type ${body.type} is not supported.`);
+  }
   c.keys(body, [...ENVELOPE_KEYS], 'message');
   if (body.messaging_product === undefined) throw missing('messaging_product');
   if (body.messaging_product !== 'whatsapp') throw invalid('Parameter messaging_product must be "whatsapp".');
@@ -155,8 +158,12 @@ export function validateSend(body: Json, opts: ValidateOptions): ValidatedSend {
     throw new GraphError(131051, `Message type ${body.type} is not supported.`);
   }
   const type = body.type as MessageType;
-  const content = c.obj(body, type, type) as Json;
-  if (type === 'contacts' && !Array.isArray(body.contacts)) throw invalid('Parameter contacts must be an array.');
+  let content: Json;
+  if (type === 'contacts') {
+    if (body.contacts === undefined) throw missing('contacts');
+    if (!Array.isArray(body.contacts)) throw invalid('Parameter contacts must be an array.');
+    content = { contacts: body.contacts };
+  } else content = c.obj(body, type, type) as Json;
 
   let contextId: string | null = null;
   if (body.context !== undefined) {
@@ -204,7 +211,7 @@ export function validateSend(body: Json, opts: ValidateOptions): ValidatedSend {
       validateTemplateShape(c, content, media);
       break;
   }
-  return { to: toRaw, waId, type, content: type === 'contacts' ? { contacts: body.contacts } : content, contextId, bizOpaque, media };
+  return { to: toRaw, waId, type, content, contextId, bizOpaque, media };
 }
 
 const MEDIA_KEYS: Record<MediaKind, string[]> = {
