@@ -1,9 +1,9 @@
 /**
  * Samvad's benchmark harness: `npm run bench [-- --scenario NAME] [--duration S] [--connections N]`.
  *
- * Runs named scenarios (bench/scenarios/*.ts) with autocannon, always measuring the machine's
- * ceiling (ceiling-fastify) first in the same run, and reports each scenario's median over
- * rounds and its ratio to that ceiling. Servers under test run in child processes; this process
+ * Runs named scenarios (bench/scenarios/*.ts) with autocannon, always starting the machine's
+ * ceiling (ceiling-fastify) first and pairing every measured round of a scenario with a ceiling
+ * round run just before it; reports medians over rounds and each scenario's ratio to the ceiling. Servers under test run in child processes; this process
  * only generates load. Exits non-zero if any scenario failed to start, saw errors or timeouts,
  * or got a status it did not expect. See bench/README.md.
  */
@@ -123,9 +123,23 @@ interface ScenarioReport {
     latencyP50Ms: number;
     latencyP99Ms: number;
   };
-  /** This scenario's median req/s divided by the ceiling's, from the same run. */
+  /**
+   * Median over rounds of (this round's req/s ÷ the ceiling round run just before it): each
+   * scenario round is paired with a ceiling round, so both see the same machine.
+   */
   ratioToCeiling?: number;
+  /** The ceiling's req/s in the rounds paired with this scenario's, in order. */
+  pairedCeilingRequestsPerSecond?: number[];
   totals: { requests: number; errors: number; timeouts: number; non2xx: number; unexpectedStatuses: number };
+}
+
+interface Running {
+  scenario: Scenario;
+  report: ScenarioReport;
+  /** Undefined when setup failed. */
+  target: ScenarioTarget | undefined;
+  ratios: number[];
+  log(message: string): void;
 }
 
 function checkRound(round: RoundResult, phase: string, problems: string[], target: ScenarioTarget) {
@@ -139,7 +153,8 @@ function checkRound(round: RoundResult, phase: string, problems: string[], targe
   if (round.requests === 0) problems.push(`${phase}: no request completed`);
 }
 
-async function runScenario(scenario: Scenario, args: Args): Promise<ScenarioReport> {
+/** setup() and the warm-up. */
+async function start(scenario: Scenario, args: Args): Promise<Running> {
   const report: ScenarioReport = {
     name: scenario.name,
     description: scenario.description,
@@ -149,38 +164,56 @@ async function runScenario(scenario: Scenario, args: Args): Promise<ScenarioRepo
     totals: { requests: 0, errors: 0, timeouts: 0, non2xx: 0, unexpectedStatuses: 0 },
   };
   const log = (msg: string) => process.stderr.write(`[bench] ${scenario.name}: ${msg}\n`);
-  let target: ScenarioTarget;
+  const running: Running = { scenario, report, target: undefined, ratios: [], log };
   log('starting');
   try {
-    target = await scenario.setup();
+    running.target = await scenario.setup();
   } catch (err) {
     report.problems.push(`setup failed: ${(err as Error).message}`);
-    return report;
+    return running;
   }
+  const target = running.target;
   report.target = {
     url: target.url,
     method: target.method,
     bodyBytes: target.body === undefined ? 0 : Buffer.byteLength(target.body),
     expectStatus: target.expectStatus ?? null,
   };
-  try {
-    if (args.warmupSeconds > 0) {
-      log(`warm-up ${args.warmupSeconds}s`);
+  if (args.warmupSeconds > 0) {
+    log(`warm-up ${args.warmupSeconds}s`);
+    try {
       report.warmup = await runLoad(target, { ...args.load, durationSeconds: args.warmupSeconds });
       checkRound(report.warmup, 'warm-up', report.problems, target);
+    } catch (err) {
+      report.problems.push(`warm-up failed: ${(err as Error).message}`);
     }
-    for (let i = 1; i <= args.rounds; i++) {
-      const round = await runLoad(target, args.load);
-      report.rounds.push(round);
-      checkRound(round, `round ${i}`, report.problems, target);
-      log(
-        `round ${i}/${args.rounds}: ${Math.round(round.requestsPerSecond)} req/s, ` +
-          `p50 ${round.latencyMs.p50} ms, p99 ${round.latencyMs.p99} ms, errors ${round.errors}, non-2xx ${round.non2xx}`,
-      );
-    }
+  }
+  return running;
+}
+
+/** One measured round; undefined if the load generator itself failed. */
+async function measure(running: Running, args: Args, label: string): Promise<RoundResult | undefined> {
+  const { report, target, log } = running;
+  if (!target) return undefined;
+  try {
+    const round = await runLoad(target, args.load);
+    report.rounds.push(round);
+    checkRound(round, label, report.problems, target);
+    log(
+      `${label}: ${Math.round(round.requestsPerSecond)} req/s, p50 ${round.latencyMs.p50} ms, ` +
+        `p99 ${round.latencyMs.p99} ms, errors ${round.errors}, non-2xx ${round.non2xx}`,
+    );
+    return round;
   } catch (err) {
-    report.problems.push(`load failed: ${(err as Error).message}`);
-  } finally {
+    report.problems.push(`${label}: load failed: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/** teardown() and the summary figures. */
+async function finish(running: Running, expectedRounds: number): Promise<ScenarioReport> {
+  const { report, target } = running;
+  if (target) {
     try {
       await target.teardown();
     } catch (err) {
@@ -201,8 +234,48 @@ async function runScenario(scenario: Scenario, args: Args): Promise<ScenarioRepo
       latencyP99Ms: median(report.rounds.map((r) => r.latencyMs.p99)),
     };
   }
-  report.ok = report.problems.length === 0 && report.rounds.length === args.rounds;
+  if (running.ratios.length > 0) report.ratioToCeiling = median(running.ratios);
+  if (report.rounds.length < expectedRounds && report.problems.length === 0) {
+    report.problems.push(`only ${report.rounds.length} of ${expectedRounds} rounds ran`);
+  }
+  report.ok = report.problems.length === 0;
   return report;
+}
+
+/**
+ * The ceiling is started first and stays up for the whole run. Each other scenario is started
+ * in turn (one at a time: its server is stopped before the next starts) and each of its rounds
+ * is paired with a ceiling round run just before it, so a busy machine slows both alike and the
+ * ratio stays meaningful.
+ */
+async function runAll(all: Map<string, Scenario>, order: string[], args: Args): Promise<ScenarioReport[]> {
+  const ceiling = await start(all.get(CEILING)!, args);
+  const others = order.filter((n) => n !== CEILING);
+  const reports: ScenarioReport[] = [];
+  if (others.length === 0) {
+    for (let i = 1; i <= args.rounds; i++) await measure(ceiling, args, `round ${i}/${args.rounds}`);
+  }
+  let pairedRuns = 0;
+  for (const name of others) {
+    const running = await start(all.get(name)!, args);
+    if (running.target) {
+      pairedRuns++;
+      running.report.pairedCeilingRequestsPerSecond = [];
+      for (let i = 1; i <= args.rounds; i++) {
+        const c = await measure(ceiling, args, `round ${i}/${args.rounds} (paired with ${name})`);
+        const r = await measure(running, args, `round ${i}/${args.rounds}`);
+        if (c && r && c.requestsPerSecond > 0) {
+          running.ratios.push(r.requestsPerSecond / c.requestsPerSecond);
+          running.report.pairedCeilingRequestsPerSecond.push(c.requestsPerSecond);
+        }
+      }
+    }
+    reports.push(await finish(running, args.rounds));
+    await sleep(500); // let the server's exit settle before the next one starts
+  }
+  const ceilingReport = await finish(ceiling, args.rounds * Math.max(1, pairedRuns));
+  if (ceilingReport.rounds.length > 0) ceilingReport.ratioToCeiling = 1;
+  return [ceilingReport, ...reports];
 }
 
 function gitRevision(): { commit: string | null; dirty: boolean | null } {
@@ -273,16 +346,7 @@ async function main() {
       `${args.load.connections} connections, pipelining ${args.load.pipelining}, ${cpu.length} CPUs\n`,
   );
 
-  const reports: ScenarioReport[] = [];
-  for (const name of order) {
-    reports.push(await runScenario(all.get(name)!, args));
-    await sleep(500); // let the previous server's exit settle before the next one starts
-  }
-  const ceiling = reports[0]!;
-  const ceilingRps = ceiling.ok ? ceiling.median?.requestsPerSecond : undefined;
-  for (const r of reports) {
-    if (ceilingRps && r.median) r.ratioToCeiling = r.median.requestsPerSecond / ceilingRps;
-  }
+  const reports = await runAll(all, order, args);
 
   const finishedAt = new Date();
   const output = {
