@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,8 @@ import { launchChromium } from './chromium.ts';
 
 const WORKSPACE_NAME = 'Acme Browser Test';
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** Screenshots are kept after the run (overwritten by the next) so a human can look at them. */
+const SCREENSHOT_DIR = process.env.SAMVAD_SCREENSHOT_DIR ?? join(tmpdir(), 'samvad-screenshots');
 
 /** `npm install` builds the dashboard (prepare); build it here too if someone skipped that. */
 function ensureDashboardBuilt() {
@@ -65,12 +67,10 @@ describe('dashboard placeholder', () => {
     const docsLink = page.getByRole('link', { name: 'API documentation' });
     expect(await docsLink.getAttribute('href')).toBe('/docs');
 
-    const screenshot = join(dataDir, 'dashboard-placeholder.png');
+    await mkdir(SCREENSHOT_DIR, { recursive: true });
+    const screenshot = join(SCREENSHOT_DIR, 'dashboard-placeholder.png');
     await page.screenshot({ path: screenshot, fullPage: true });
     expect((await stat(screenshot)).size).toBeGreaterThan(1000);
-    if (process.env.SAMVAD_SCREENSHOT_DIR) {
-      await page.screenshot({ path: join(process.env.SAMVAD_SCREENSHOT_DIR, 'dashboard-placeholder.png'), fullPage: true });
-    }
   });
 
   it('follows the docs link to the OpenAPI page', async () => {
@@ -100,9 +100,8 @@ describe('dashboard placeholder', () => {
       await error.waitFor({ state: 'visible' });
       expect(await error.textContent()).toContain('503');
       expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(1);
-      if (process.env.SAMVAD_SCREENSHOT_DIR) {
-        await page.screenshot({ path: join(process.env.SAMVAD_SCREENSHOT_DIR, 'dashboard-placeholder-error.png') });
-      }
+      await mkdir(SCREENSHOT_DIR, { recursive: true });
+      await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard-placeholder-error.png') });
     } finally {
       await page.unroute('**/api/v1/instance');
     }
