@@ -34,10 +34,10 @@ const ReplyScript = Type.Object({
 const BehaviourSchema = Type.Object({
   onWhatsApp: Type.Optional(Type.Boolean()),
   deliveryDelayMs: Type.Optional(Type.Integer({ minimum: 0 })),
-  readDelayMs: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'null: never reads' })),
+  readDelayMs: Type.Optional(Type.Union([Type.Null(), Type.Integer({ minimum: 0 })], { description: 'null: never reads' })),
   marketingOptOut: Type.Optional(Type.Boolean()),
-  marketingCap: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
-  reply: Type.Optional(Type.Union([ReplyScript, Type.Null()])),
+  marketingCap: Type.Optional(Type.Union([Type.Null(), Type.Integer({ minimum: 0 })])),
+  reply: Type.Optional(Type.Union([Type.Null(), ReplyScript])),
 });
 const TierSchema = Type.Union(['TIER_250', 'TIER_2K', 'TIER_10K', 'TIER_100K', 'TIER_UNLIMITED'].map((t) => Type.Literal(t)));
 const QualitySchema = Type.Union(['GREEN', 'YELLOW', 'RED', 'UNKNOWN'].map((t) => Type.Literal(t)));
@@ -63,7 +63,7 @@ const PatchNumber = Type.Object({
   tier: Type.Optional(TierSchema),
   registered: Type.Optional(Type.Boolean()),
   payment_valid: Type.Optional(Type.Boolean()),
-  callback_url: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  callback_url: Type.Optional(Type.Union([Type.Null(), Type.String()])),
   verify_token: Type.Optional(Type.String()),
   verify_callback: Type.Optional(Type.Boolean()),
 });
