@@ -122,6 +122,11 @@ export class JobQueue {
     this.worker.start();
   }
 
+  /** Resolves once the started worker listens for wake-ups and has made its first claim. */
+  ready(): Promise<void> {
+    return this.worker.ready();
+  }
+
   /** Stops claiming and waits for running handlers (see Worker.stop for the grace period). */
   stop(): Promise<void> {
     return this.worker.stop();

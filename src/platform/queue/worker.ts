@@ -49,12 +49,15 @@ export class Worker {
   private stopping = false;
   private loopDone: Promise<void> | undefined;
   private wakeRequested = false;
-  private waitingForSlot = false;
+  private slotFreed: (() => void) | undefined;
   private sleeper: AbortController | undefined;
   private readonly buffer: ClaimedJob[] = [];
   private readonly active = new Map<string, Active>();
   private readonly completer: Completer;
   private cleanups: (() => void | Promise<void>)[] = [];
+  private listening: Promise<unknown> = Promise.resolve();
+  private readyPromise: Promise<void> = Promise.resolve();
+  private markReady: () => void = () => {};
 
   constructor(private readonly deps: WorkerDeps) {
     this.completer = new Completer(deps.database, deps.logger);
@@ -80,9 +83,11 @@ export class Worker {
       logger.warn({ err }, 'could not LISTEN for job wake-ups; polling only');
       return undefined;
     });
+    this.listening = unlisten;
     this.cleanups.push(async () => {
       await (await unlisten)?.();
     });
+    this.readyPromise = new Promise((r) => (this.markReady = r));
     // Heartbeat: running (and buffered) jobs keep their lease while they take longer than it.
     const heartbeat = setInterval(() => void this.heartbeat(), Math.max(50, Math.floor(leaseMs / 3)));
     heartbeat.unref();
@@ -101,6 +106,8 @@ export class Worker {
   private async loop(): Promise<void> {
     const { database, clock, logger, batchSize, concurrency, leaseMs, workerId, pollMs } = this.deps;
     const limit = Math.max(batchSize, concurrency);
+    // Subscribed before the first claim: a commit after that claim is never missed.
+    await this.listening;
     try {
       await this.deps.ensureRecurring();
     } catch (err) {
@@ -110,15 +117,14 @@ export class Worker {
       try {
         // Claim only when the local buffer runs low, so a worker does not hoard leased jobs.
         if (this.buffer.length >= concurrency || this.held() >= limit) {
-          this.waitingForSlot = true;
-          await this.sleep(clock.nowMs() + pollMs);
-          this.waitingForSlot = false;
+          await this.waitForSlot(pollMs);
           continue;
         }
         this.wakeRequested = false;
         const n = limit - this.held();
         const nowMs = clock.nowMs();
         const jobs = await claimJobs(database, { kinds: this.kinds(), limit: n, nowMs, leaseMs, workerId });
+        this.markReady();
         if (!this.running) {
           this.buffer.push(...jobs);
           break;
@@ -131,9 +137,29 @@ export class Worker {
         await this.sleep(Math.min(next ?? Infinity, clock.nowMs() + pollMs));
       } catch (err) {
         logger.error({ err }, 'job claim failed');
+        this.markReady();
         await this.sleep(clock.nowMs() + pollMs);
       }
     }
+    this.markReady();
+  }
+
+  /** Resolves once the worker listens for wake-ups and has made its first claim. */
+  ready(): Promise<void> {
+    return this.readyPromise;
+  }
+
+  /** Waits (real time, at most `ms`) until a running handler finishes or the worker stops. */
+  private waitForSlot(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        if (this.slotFreed === done) this.slotFreed = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.slotFreed = done;
+    });
   }
 
   private async sleep(deadlineMs: number): Promise<void> {
@@ -157,7 +183,7 @@ export class Worker {
         this.active.delete(job.id);
         this.pump();
         // A slot freed: if the loop waits on a full buffer, let it claim.
-        if (this.waitingForSlot && this.buffer.length < this.deps.concurrency) this.wake();
+        if (this.buffer.length < this.deps.concurrency) this.slotFreed?.();
       });
     }
   }
@@ -256,6 +282,7 @@ export class Worker {
     this.running = false;
     this.stopping = true;
     this.sleeper?.abort();
+    this.slotFreed?.();
     await this.loopDone;
     this.loopDone = undefined;
     const unstarted = this.buffer.splice(0).map((j) => ({ id: j.id, leaseToken: j.leaseToken }));
