@@ -19,6 +19,7 @@ import { publicApiPlugin } from './public-api/plugin.ts';
 import { AdminTokenChecker } from './workspaces/admin-token.ts';
 import { KeyAuthenticator } from './workspaces/authenticate-key.ts';
 import { bootstrapInstance, type BootstrapResult } from './workspaces/bootstrap.ts';
+import { createEmulator, SEEDED_CUSTOMERS, type Emulator } from './emulator/index.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const VERSION: string = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -37,6 +38,8 @@ export interface RunningApp {
   config: Config;
   context: AppContext;
   http: FastifyInstance | undefined;
+  /** The in-process Cloud API emulator (sandbox mode). */
+  emulator?: Emulator;
   /** The default workspace's key, when this start created it. */
   apiKey?: string;
   /** The operator token, when this start generated it. */
@@ -55,6 +58,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, groupCommitMs: config.groupCommitMs, logger });
   let http: FastifyInstance | undefined;
   let queue: JobQueue | undefined;
+  let emulator: Emulator | undefined;
   try {
     const applied = await migrateToLatest(database, migrations);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
@@ -68,7 +72,9 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       leaseMs: config.jobLeaseMs,
       concurrency: config.jobConcurrency,
     });
-    const sandbox = config.sandbox !== 'off';
+    // Sandbox mode: the Cloud API emulator runs in this process. `auto` turns it on for the
+    // single-process setup (role all); a scaled-out cluster runs `samvad emulator` on its own.
+    const sandbox = config.sandbox === 'on' || (config.sandbox === 'auto' && config.role === 'all');
     const context: AppContext = {
       config,
       clock,
@@ -84,14 +90,29 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
 
     let url = config.publicUrl;
     if (config.role !== 'worker') {
-      http = await buildHttp(context);
+      if (sandbox) {
+        emulator = createEmulator({
+          clock,
+          logger: logger.child({ component: 'emulator' }),
+          storePath: join(config.dataDir, 'emulator.db'),
+          graphPrefix: '/graph',
+          controlPrefix: '/emulator',
+          controlLoopbackOnly: true,
+          allowPrivateMediaUrls: true,
+          publicBaseUrl: config.publicUrl,
+          seed: true,
+        });
+      }
+      http = await buildHttp(context, emulator);
       const address = await http.listen({ port: config.port, host: config.host });
       url = config.port === 0 ? address.replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost') : config.publicUrl;
+      emulator?.setPublicBaseUrl(url);
+      emulator?.start();
     }
     if (config.role !== 'api') queue.start();
 
     logger.info({ url, role: config.role, database: config.databaseUrl ? redactUrl(config.databaseUrl) : join(config.dataDir, 'samvad.db'), sandbox }, 'Samvad started');
-    if (options.banner ?? config.logLevel !== 'silent') printBanner(url, boot, config);
+    if (options.banner ?? config.logLevel !== 'silent') printBanner(url, boot, config, emulator);
 
     let closing: Promise<void> | undefined;
     const running: RunningApp = {
@@ -101,18 +122,20 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       http,
       ...(boot.apiKey ? { apiKey: boot.apiKey } : {}),
       ...(boot.adminToken ? { adminToken: boot.adminToken } : {}),
-      close: () => (closing ??= shutdown(http, queue!, database, logger)),
+      ...(emulator ? { emulator } : {}),
+      close: () => (closing ??= shutdown(http, queue!, database, logger, emulator)),
     };
     return running;
   } catch (err) {
     await http?.close().catch(() => {});
+    await emulator?.close().catch(() => {});
     await queue?.stop().catch(() => {});
     await database.close().catch(() => {});
     throw err;
   }
 }
 
-async function buildHttp(ctx: AppContext): Promise<FastifyInstance> {
+async function buildHttp(ctx: AppContext, emulator: Emulator | undefined): Promise<FastifyInstance> {
   const app = await createHttpServer({
     logger: ctx.logger,
     bodyLimitBytes: ctx.config.bodyLimitBytes,
@@ -122,6 +145,7 @@ async function buildHttp(ctx: AppContext): Promise<FastifyInstance> {
   });
   await app.register(async (scope) => publicApiPlugin(scope, ctx), { prefix: '/v1/public' });
   await app.register(async (scope) => nativeApiPlugin(scope, ctx), { prefix: '/api/v1' });
+  if (emulator) await app.register(emulator.plugin);
   await registerDashboard(app);
   return app;
 }
@@ -146,17 +170,27 @@ async function registerDashboard(app: FastifyInstance) {
   await app.register(fastifyStatic, { root: dist, prefix: '/', wildcard: false, decorateReply: false, index: ['index.html'] });
 }
 
-async function shutdown(http: FastifyInstance | undefined, queue: JobQueue, database: Database, logger: Logger) {
+async function shutdown(http: FastifyInstance | undefined, queue: JobQueue, database: Database, logger: Logger, emulator: Emulator | undefined) {
   logger.info('shutting down: no new requests, finishing in-flight requests and jobs');
   // Stop accepting and finish in-flight requests; then let running jobs finish; then close storage.
   await http?.close();
+  await emulator?.close();
   await queue.stop();
   await database.close();
   logger.info('shutdown complete');
 }
 
-function printBanner(url: string, boot: BootstrapResult, config: Config) {
+function printBanner(url: string, boot: BootstrapResult, config: Config, emulator: Emulator | undefined) {
   const lines = ['', `  Samvad is running at ${url}/`, `  Dashboard:  ${url}/`, `  API docs:   ${url}/docs`];
+  const number = emulator?.defaultNumber();
+  if (emulator && number) {
+    lines.push(
+      '',
+      `  Sandbox mode: the WhatsApp Cloud API emulator runs in-process (Graph API ${url}/graph/v21.0, control ${url}/emulator).`,
+      `  Sandbox number +${number.display_phone_number} (phone number id ${number.phone_number_id}). Virtual customers:`,
+      ...SEEDED_CUSTOMERS.map((c) => `    +${c.wa_id}  ${c.profile_name.padEnd(14)} ${c.summary}`),
+    );
+  }
   if (boot.workspace) lines.push('', `  Created workspace "${boot.workspace.name}".`);
   if (boot.apiKey) {
     lines.push(

@@ -8,6 +8,8 @@ export interface TestApp extends RunningApp {
   /** Authorization header value for the default workspace's key. */
   auth: string;
   dataDir: string;
+  /** GET /api/v1/instance. */
+  instanceInfo(): Promise<{ sandbox: boolean; workspace: { name: string } | null }>;
   /** Closes the app and removes its data (temp dir, or the PostgreSQL schema). */
   destroy(): Promise<void>;
 }
@@ -50,6 +52,9 @@ export async function startTestApp(options: { env?: Record<string, string | unde
   return Object.assign(app, {
     auth: `Basic ${Buffer.from(`${TEST_API_SECRET}:`).toString('base64')}`,
     dataDir,
+    async instanceInfo() {
+      return (await (await fetch(`${app.url}/api/v1/instance`)).json()) as { sandbox: boolean; workspace: { name: string } | null };
+    },
     async destroy() {
       await app.close();
       rmSync(dataDir, { recursive: true, force: true });
