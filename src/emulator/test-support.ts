@@ -94,7 +94,7 @@ export async function startSink(verifyToken = 'sink-verify-token'): Promise<Sink
       res.writeHead(sink.status, { 'content-type': 'text/plain' }).end('ok');
     });
   });
-  server.keepAliveTimeout = 1000;
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   sink.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook`;
   return sink;
