@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isScenario, type Scenario, type ScenarioTarget } from './lib/scenario.ts';
 import { runLoad, type LoadOptions, type RoundResult } from './lib/load.ts';
-import { REPO_ROOT } from './lib/spawn.ts';
+import { livePids, processGroupsCpuMs, REPO_ROOT } from './lib/spawn.ts';
 import { formatTable, median } from './lib/stats.ts';
 
 const CEILING = 'ceiling-fastify';
@@ -117,11 +117,13 @@ interface ScenarioReport {
   problems: string[];
   target?: { url: string; method: string; bodyBytes: number; expectStatus: number | null };
   warmup?: RoundResult;
-  rounds: RoundResult[];
+  rounds: MeasuredRound[];
   median?: {
     requestsPerSecond: number;
     latencyP50Ms: number;
     latencyP99Ms: number;
+    /** Null where /proc is not available (not Linux). */
+    serverCpuUsPerRequest: number | null;
   };
   /**
    * Median over rounds of (this round's req/s ÷ the ceiling round run just before it): each
@@ -130,7 +132,19 @@ interface ScenarioReport {
   ratioToCeiling?: number;
   /** The ceiling's req/s in the rounds paired with this scenario's, in order. */
   pairedCeilingRequestsPerSecond?: number[];
+  /**
+   * Median over rounds of (the paired ceiling round's server CPU per request ÷ this round's):
+   * the share of the ceiling's efficiency this path keeps. Steadier than ratioToCeiling when
+   * other work competes for the cores, since CPU time per request barely depends on it.
+   */
+  cpuRatioToCeiling?: number;
   totals: { requests: number; errors: number; timeouts: number; non2xx: number; unexpectedStatuses: number };
+}
+
+/** A measured round plus the CPU its server processes used meanwhile. */
+interface MeasuredRound extends RoundResult {
+  serverCpuMs: number | null;
+  serverCpuUsPerRequest: number | null;
 }
 
 interface Running {
@@ -138,7 +152,10 @@ interface Running {
   report: ScenarioReport;
   /** Undefined when setup failed. */
   target: ScenarioTarget | undefined;
+  /** The process groups its setup() spawned (each spawned server leads one). */
+  serverGroups: number[];
   ratios: number[];
+  cpuRatios: number[];
   log(message: string): void;
 }
 
@@ -164,10 +181,12 @@ async function start(scenario: Scenario, args: Args): Promise<Running> {
     totals: { requests: 0, errors: 0, timeouts: 0, non2xx: 0, unexpectedStatuses: 0 },
   };
   const log = (msg: string) => process.stderr.write(`[bench] ${scenario.name}: ${msg}\n`);
-  const running: Running = { scenario, report, target: undefined, ratios: [], log };
+  const running: Running = { scenario, report, target: undefined, serverGroups: [], ratios: [], cpuRatios: [], log };
   log('starting');
+  const before = new Set(livePids());
   try {
     running.target = await scenario.setup();
+    running.serverGroups = livePids().filter((pid) => !before.has(pid));
   } catch (err) {
     report.problems.push(`setup failed: ${(err as Error).message}`);
     return running;
@@ -192,16 +211,25 @@ async function start(scenario: Scenario, args: Args): Promise<Running> {
 }
 
 /** One measured round; undefined if the load generator itself failed. */
-async function measure(running: Running, args: Args, label: string): Promise<RoundResult | undefined> {
+async function measure(running: Running, args: Args, label: string): Promise<MeasuredRound | undefined> {
   const { report, target, log } = running;
   if (!target) return undefined;
   try {
-    const round = await runLoad(target, args.load);
+    const cpuBefore = processGroupsCpuMs(running.serverGroups);
+    const load = await runLoad(target, args.load);
+    const cpuAfter = processGroupsCpuMs(running.serverGroups);
+    const serverCpuMs = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
+    const round: MeasuredRound = {
+      ...load,
+      serverCpuMs,
+      serverCpuUsPerRequest: serverCpuMs === null || load.requests === 0 ? null : (serverCpuMs * 1000) / load.requests,
+    };
     report.rounds.push(round);
     checkRound(round, label, report.problems, target);
     log(
       `${label}: ${Math.round(round.requestsPerSecond)} req/s, p50 ${round.latencyMs.p50} ms, ` +
-        `p99 ${round.latencyMs.p99} ms, errors ${round.errors}, non-2xx ${round.non2xx}`,
+        `p99 ${round.latencyMs.p99} ms, errors ${round.errors}, non-2xx ${round.non2xx}` +
+        (round.serverCpuUsPerRequest === null ? '' : `, server CPU ${Math.round(round.serverCpuUsPerRequest)} µs/req`),
     );
     return round;
   } catch (err) {
@@ -232,9 +260,13 @@ async function finish(running: Running, expectedRounds: number): Promise<Scenari
       requestsPerSecond: median(report.rounds.map((r) => r.requestsPerSecond)),
       latencyP50Ms: median(report.rounds.map((r) => r.latencyMs.p50)),
       latencyP99Ms: median(report.rounds.map((r) => r.latencyMs.p99)),
+      serverCpuUsPerRequest: report.rounds.every((r) => r.serverCpuUsPerRequest !== null)
+        ? median(report.rounds.map((r) => r.serverCpuUsPerRequest!))
+        : null,
     };
   }
   if (running.ratios.length > 0) report.ratioToCeiling = median(running.ratios);
+  if (running.cpuRatios.length > 0) report.cpuRatioToCeiling = median(running.cpuRatios);
   if (report.rounds.length < expectedRounds && report.problems.length === 0) {
     report.problems.push(`only ${report.rounds.length} of ${expectedRounds} rounds ran`);
   }
@@ -268,13 +300,19 @@ async function runAll(all: Map<string, Scenario>, order: string[], args: Args): 
           running.ratios.push(r.requestsPerSecond / c.requestsPerSecond);
           running.report.pairedCeilingRequestsPerSecond.push(c.requestsPerSecond);
         }
+        if (c?.serverCpuUsPerRequest && r?.serverCpuUsPerRequest) {
+          running.cpuRatios.push(c.serverCpuUsPerRequest / r.serverCpuUsPerRequest);
+        }
       }
     }
     reports.push(await finish(running, args.rounds));
     await sleep(500); // let the server's exit settle before the next one starts
   }
   const ceilingReport = await finish(ceiling, args.rounds * Math.max(1, pairedRuns));
-  if (ceilingReport.rounds.length > 0) ceilingReport.ratioToCeiling = 1;
+  if (ceilingReport.rounds.length > 0) {
+    ceilingReport.ratioToCeiling = 1;
+    if (ceilingReport.median?.serverCpuUsPerRequest) ceilingReport.cpuRatioToCeiling = 1;
+  }
   return [ceilingReport, ...reports];
 }
 
@@ -305,15 +343,17 @@ function printTable(reports: ScenarioReport[]) {
       fmt(r.median?.latencyP99Ms, 1),
       `${r.totals.errors}/${r.totals.non2xx}`,
       r.ratioToCeiling === undefined ? '-' : r.ratioToCeiling.toFixed(2),
+      fmt(r.median?.serverCpuUsPerRequest ?? undefined),
+      r.cpuRatioToCeiling === undefined ? '-' : r.cpuRatioToCeiling.toFixed(2),
       r.ok ? 'ok' : 'FAIL',
     ];
   });
   console.log(
     '\n' +
       formatTable(
-        ['scenario', 'req/s (median)', 'req/s range', 'p50 ms', 'p99 ms', 'errors/non-2xx', 'vs ceiling', 'status'],
+        ['scenario', 'req/s (median)', 'req/s range', 'p50 ms', 'p99 ms', 'errors/non-2xx', 'vs ceiling', 'CPU µs/req', 'CPU vs ceiling', 'status'],
         rows,
-        [false, true, true, true, true, true, true, false],
+        [false, true, true, true, true, true, true, true, true, false],
       ),
   );
 }

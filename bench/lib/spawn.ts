@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -137,4 +138,44 @@ export async function spawnServer(options: SpawnOptions): Promise<SpawnedServer>
     `${label} was not ready within ${readyTimeoutMs} ms (${lastProblem}).\n` +
       `command: node ${args.join(' ')}\n--- its output ---\n${output}`,
   );
+}
+
+/** Process ids of the servers spawned so far that are still running. */
+export function livePids(): number[] {
+  return [...live].flatMap((child) => (child.pid !== undefined && child.exitCode === null ? [child.pid] : []));
+}
+
+// Linux reports CPU time in clock ticks; USER_HZ is 100 on every mainstream Linux build.
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time (user + system, milliseconds) used so far by the given process groups: each spawned
+ * server leads its own group, so this covers its worker processes too. Read from /proc, so
+ * Linux only; null elsewhere. Unlike req/s, CPU per request hardly moves when something else
+ * competes for the cores.
+ */
+export function processGroupsCpuMs(groupIds: readonly number[]): number | null {
+  if (process.platform !== 'linux' || groupIds.length === 0) return null;
+  const wanted = new Set(groupIds);
+  let ticks = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return null;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // "pid (comm) state ppid pgrp … utime stime …": comm may hold spaces, so split after its ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (!wanted.has(Number(fields[2]))) continue;
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks * 1000) / TICKS_PER_SECOND;
 }
