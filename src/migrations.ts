@@ -1,12 +1,21 @@
 import type { Migration } from 'kysely';
+import { whatsappMigrations } from './channels/whatsapp/migrations.ts';
+import { contactsMigrations } from './contacts/migrations.ts';
+import { messagingMigrations } from './messaging/migrations.ts';
 import { queueMigrations } from './platform/queue/migrations.ts';
+import { templatesMigrations } from './templates/migrations.ts';
 import { workspacesMigrations } from './workspaces/migrations.ts';
 
 /**
  * Every migration of every module, for both dialects. Names sort in the order they must run:
- * 0001–0009 workspaces, 0010–0019 the job queue; later modules take the next free decades.
+ * 0001–0009 workspaces, 0010–0019 the job queue, 0020 contacts, 0030 channels/whatsapp,
+ * 0040 templates, 0050 messaging; later modules take the next free decades.
  */
 export const migrations: Record<string, Migration> = {
   ...workspacesMigrations,
   ...queueMigrations,
+  ...contactsMigrations,
+  ...whatsappMigrations,
+  ...templatesMigrations,
+  ...messagingMigrations,
 };
