@@ -48,7 +48,12 @@ export async function claimJobs(database: Database, input: ClaimInput): Promise<
       : sql<ClaimRow>`update jobs set ${set} where id in (
           select id from jobs where ${due} order by priority, run_at limit ${input.limit}
         ) ${returning}`;
-  const rows = await database.transaction(async (tx) => (await query.execute(tx.db)).rows);
+  // One statement is atomic by itself: on PostgreSQL run it in autocommit (no BEGIN/COMMIT round
+  // trips); on SQLite it joins the group commit like every other write.
+  const rows =
+    database.dialect === 'postgres'
+      ? (await query.execute(database.db)).rows
+      : await database.transaction(async (tx) => (await query.execute(tx.db)).rows);
   // RETURNING order is unspecified; run in priority order, then creation (ids are time-ordered).
   return rows
     .sort((a, b) => Number(a.priority) - Number(b.priority) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))

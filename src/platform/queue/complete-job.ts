@@ -1,5 +1,5 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
-import type { Trx } from '../db/database.ts';
+import type { Db } from '../db/database.ts';
 
 export interface LeasedRef {
   id: string;
@@ -25,14 +25,14 @@ function fenced(refs: LeasedRef[]): Expression<SqlBool> {
  * a worker whose lease expired and whose job was claimed again cannot complete it. Returns the ids
  * actually deleted.
  */
-export async function completeJobs(trx: Trx, refs: LeasedRef[]): Promise<Set<string>> {
+export async function completeJobs(trx: Db, refs: LeasedRef[]): Promise<Set<string>> {
   if (refs.length === 0) return new Set();
   const rows = await trx.deleteFrom('jobs').where(fenced(refs)).returning('id').execute();
   return new Set(rows.map((r) => r.id));
 }
 
 /** A recurring job's completion: the same row waits for its next period (attempts reset). */
-export async function rescheduleJob(trx: Trx, ref: LeasedRef, runAt: number): Promise<boolean> {
+export async function rescheduleJob(trx: Db, ref: LeasedRef, runAt: number): Promise<boolean> {
   const r = await trx
     .updateTable('jobs')
     .set({ run_at: runAt, attempts: 0, lease_token: null, lease_expires_at: null, locked_by: null, last_error: null })
@@ -46,7 +46,7 @@ export async function rescheduleJob(trx: Trx, ref: LeasedRef, runAt: number): Pr
  * Gives back jobs that were claimed but never started (a stopping worker's buffer): due at once,
  * and the claim's attempt uncounted since nothing ran.
  */
-export async function releaseJobs(trx: Trx, refs: LeasedRef[], nowMs: number): Promise<number> {
+export async function releaseJobs(trx: Db, refs: LeasedRef[], nowMs: number): Promise<number> {
   if (refs.length === 0) return 0;
   const r = await trx
     .updateTable('jobs')
@@ -63,7 +63,7 @@ export async function releaseJobs(trx: Trx, refs: LeasedRef[], nowMs: number): P
 }
 
 /** Extends the leases of jobs still running (heartbeat). Returns the ids still held. */
-export async function extendLeases(trx: Trx, refs: LeasedRef[], expiresAt: number): Promise<Set<string>> {
+export async function extendLeases(trx: Db, refs: LeasedRef[], expiresAt: number): Promise<Set<string>> {
   if (refs.length === 0) return new Set();
   const rows = await trx
     .updateTable('jobs')

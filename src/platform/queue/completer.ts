@@ -46,7 +46,12 @@ export class Completer {
     const batch = this.pending;
     this.pending = [];
     try {
-      const deleted = await this.database.transaction((tx) => completeJobs(tx.db, batch.map((p) => p.ref)));
+      const refs = batch.map((p) => p.ref);
+      // One DELETE is atomic: autocommit on PostgreSQL; on SQLite it joins the group commit.
+      const deleted =
+        this.database.dialect === 'postgres'
+          ? await completeJobs(this.database.db, refs)
+          : await this.database.transaction((tx) => completeJobs(tx.db, refs));
       for (const p of batch) p.resolve(deleted.has(p.ref.id));
     } catch (err) {
       // Not committed: the jobs run again after their lease (at-least-once).

@@ -220,8 +220,14 @@ export class Worker {
           const kept = await database.transaction((tx) => rescheduleJob(tx.db, ref, next));
           if (!kept) log.warn('recurring job finished after its lease was taken over');
         } else {
-          const deleted = await this.completer.complete(ref);
-          if (!deleted) log.warn('job finished after its lease was taken over; the new holder will complete it');
+          // Not awaited: the slot frees at once and completions pile into bigger batched deletes.
+          // stop() drains the completer, so a finished job is still completed before shutdown.
+          this.completer.complete(ref).then(
+            (deleted) => {
+              if (!deleted) log.warn('job finished after its lease was taken over; the new holder will complete it');
+            },
+            () => {}, // logged by the completer; the job runs again after its lease (at-least-once)
+          );
         }
         return;
       }
