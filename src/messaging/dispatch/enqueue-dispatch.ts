@@ -1,0 +1,39 @@
+import type { Tx } from '../../platform/db/database.ts';
+
+/** Dispatch priorities: agent replies and API sends go ahead of campaign sends on the same number. */
+export const PRIORITY = { agent: 0, api: 10, automation: 10, campaign: 20 } as const;
+
+export const DISPATCH_CHANNEL = 'samvad_dispatch';
+
+export interface EnqueueDispatchInput {
+  messageId: string;
+  numberId: string;
+  workspaceId: string;
+  recipient: string;
+  priority: number;
+  expiresAt: number;
+  now: number;
+}
+
+/**
+ * Queues an outbound message for its number's dispatcher, inside the transaction that stores the
+ * message, and wakes dispatchers once it commits (in-process and, on PostgreSQL, NOTIFY).
+ */
+export async function enqueueDispatch(tx: Tx, input: EnqueueDispatchInput, wake: (numberId: string) => void): Promise<void> {
+  await tx.db
+    .insertInto('dispatch_queue')
+    .values({
+      message_id: input.messageId,
+      number_id: input.numberId,
+      workspace_id: input.workspaceId,
+      recipient: input.recipient,
+      priority: input.priority,
+      run_at: input.now,
+      expires_at: input.expiresAt,
+      attempts: 0,
+      last_error: null,
+      created_at: input.now,
+    })
+    .execute();
+  tx.afterCommit(() => wake(input.numberId));
+}
