@@ -15,6 +15,7 @@ import { createHttpServer } from './platform/http/server.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { JobQueue } from './platform/queue/index.ts';
 import { createMemoryRateLimiter } from './platform/rate-limit.ts';
+import { setupRetention } from './platform/retention/index.ts';
 import { publicApiPlugin } from './public-api/plugin.ts';
 import { AdminTokenChecker } from './workspaces/admin-token.ts';
 import { KeyAuthenticator } from './workspaces/authenticate-key.ts';
@@ -74,6 +75,8 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     });
     // Sandbox mode: the Cloud API emulator runs in this process. `auto` turns it on for the
     // single-process setup (role all); a scaled-out cluster runs `samvad emulator` on its own.
+    // Modules register their accumulating data with `retention` before the queue starts.
+    const retention = setupRetention({ database, clock, logger, queue, config: config.retention });
     const sandbox = config.sandbox === 'on' || (config.sandbox === 'auto' && config.role === 'all');
     const context: AppContext = {
       config,
@@ -81,6 +84,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       logger,
       database,
       queue,
+      retention,
       rateLimiter: createMemoryRateLimiter(),
       keys: new KeyAuthenticator(database, clock),
       adminToken: new AdminTokenChecker(database, config.adminToken),

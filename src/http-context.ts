@@ -4,6 +4,7 @@ import type { Database } from './platform/db/database.ts';
 import type { Logger } from './platform/logger.ts';
 import type { RateLimiter } from './platform/rate-limit.ts';
 import type { JobQueue } from './platform/queue/index.ts';
+import type { RetentionRegistry } from './platform/retention/index.ts';
 import type { AdminTokenChecker } from './workspaces/admin-token.ts';
 import type { KeyAuthenticator, Principal } from './workspaces/authenticate-key.ts';
 
@@ -14,6 +15,8 @@ export interface AppContext {
   logger: Logger;
   database: Database;
   queue: JobQueue;
+  /** Modules register each kind of accumulating data here (pruned by a recurring job). */
+  retention: RetentionRegistry;
   rateLimiter: RateLimiter;
   keys: KeyAuthenticator;
   adminToken: AdminTokenChecker;
