@@ -107,8 +107,14 @@ export class Engine {
   readonly pairRate = new PairRateLimiter();
   readonly mgmt = new ManagementCallLimiter();
   private readonly tokenCache = new Map<string, WabaRow>();
+  // Read-through copies of rarely written rows; the store drops them on any write to their table.
+  private readonly numberCache = new Map<string, NumberRow | null>();
+  private readonly wabaCache = new Map<string, WabaRow | null>();
+  private readonly businessCache = new Map<string, BusinessRow | null>();
+  private readonly userCache = new Map<string, (UserRow & { b: Behaviour }) | null>();
   private readonly typingUntil = new Map<string, number>();
   private readonly fetching = new Set<string>();
+  private pendingAccepts: Array<{ run: () => void; resolve: () => void; reject: (err: unknown) => void }> = [];
   private mediaSecret: string;
 
   constructor(deps: EngineDeps) {
@@ -117,6 +123,13 @@ export class Engine {
     this.clock = deps.clock;
     this.log = deps.logger;
     this.t = deps.tunables;
+    this.store.onCachedWrite(() => {
+      if (this.numberCache.size) this.numberCache.clear();
+      if (this.wabaCache.size) this.wabaCache.clear();
+      if (this.businessCache.size) this.businessCache.clear();
+      if (this.userCache.size) this.userCache.clear();
+      if (this.tokenCache.size) this.tokenCache.clear();
+    });
     let secret = this.store.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', 'media_secret')?.value;
     if (!secret) {
       secret = newSecret();
@@ -200,16 +213,31 @@ export class Engine {
   }
 
   number(id: string): NumberRow | undefined {
-    return this.store.get<NumberRow>('SELECT * FROM numbers WHERE id = ?', id);
+    let n = this.numberCache.get(id);
+    if (n === undefined) {
+      n = this.store.get<NumberRow>('SELECT * FROM numbers WHERE id = ?', id) ?? null;
+      this.numberCache.set(id, n);
+    }
+    return n ?? undefined;
   }
   numbers(): NumberRow[] {
     return this.store.all<NumberRow>('SELECT * FROM numbers ORDER BY created_at');
   }
   waba(id: string): WabaRow | undefined {
-    return this.store.get<WabaRow>('SELECT * FROM wabas WHERE id = ?', id);
+    let w = this.wabaCache.get(id);
+    if (w === undefined) {
+      w = this.store.get<WabaRow>('SELECT * FROM wabas WHERE id = ?', id) ?? null;
+      this.wabaCache.set(id, w);
+    }
+    return w ?? undefined;
   }
   business(id: string): BusinessRow | undefined {
-    return this.store.get<BusinessRow>('SELECT * FROM businesses WHERE id = ?', id);
+    let b = this.businessCache.get(id);
+    if (b === undefined) {
+      b = this.store.get<BusinessRow>('SELECT * FROM businesses WHERE id = ?', id) ?? null;
+      this.businessCache.set(id, b);
+    }
+    return b ?? undefined;
   }
   businessOfNumber(n: NumberRow): BusinessRow {
     return this.business(this.waba(n.waba_id)!.business_id)!;
@@ -267,8 +295,14 @@ export class Engine {
   // ------------------------------------------------------------------ virtual customers
 
   user(waId: string): (UserRow & { b: Behaviour }) | undefined {
-    const row = this.store.get<UserRow>('SELECT * FROM users WHERE wa_id = ?', waId);
-    return row ? { ...row, b: JSON.parse(row.behaviour) as Behaviour } : undefined;
+    let u = this.userCache.get(waId);
+    if (u === undefined) {
+      const row = this.store.get<UserRow>('SELECT * FROM users WHERE wa_id = ?', waId);
+      u = row ? { ...row, b: JSON.parse(row.behaviour) as Behaviour } : null;
+      if (this.userCache.size > 100_000) this.userCache.clear();
+      this.userCache.set(waId, u);
+    }
+    return u ?? undefined;
   }
 
   userInfo(u: UserRow): UserInfo {
@@ -309,11 +343,59 @@ export class Engine {
 
   // ------------------------------------------------------------------ send
 
+  /** Validates and accepts a send in its own transaction (synchronous; tests and in-process callers). */
   send(waba: WabaRow, numberId: string, body: unknown, apiVersion: number): Json {
+    this.flushAccepts();
+    const p = this.prepareSend(waba, numberId, body, apiVersion);
+    if (!p.accept) return p.response;
+    this.store.tx(p.accept);
+    this.deps.wake();
+    return p.response;
+  }
+
+  /**
+   * The Graph route's send: validates at once (errors are thrown synchronously, as from send()),
+   * then group-commits the accepted message with the others that arrived in the same turn of the
+   * event loop. The answer comes only after the transaction holding the message has committed.
+   */
+  sendGrouped(waba: WabaRow, numberId: string, body: unknown, apiVersion: number): Json | Promise<Json> {
+    const p = this.prepareSend(waba, numberId, body, apiVersion);
+    const accept = p.accept;
+    if (!accept) return p.response;
+    return new Promise<Json>((resolve, reject) => {
+      this.pendingAccepts.push({ run: accept, resolve: () => resolve(p.response), reject });
+      if (this.pendingAccepts.length === 1) setImmediate(() => this.flushAccepts());
+    });
+  }
+
+  /** Commits every accept waiting for the group commit (one transaction; one per accept if it fails). */
+  flushAccepts(): void {
+    const batch = this.pendingAccepts;
+    if (batch.length === 0) return;
+    this.pendingAccepts = [];
+    try {
+      this.store.tx(() => {
+        for (const a of batch) a.run();
+      });
+      for (const a of batch) a.resolve();
+    } catch {
+      for (const a of batch) {
+        try {
+          this.store.tx(a.run);
+          a.resolve();
+        } catch (err) {
+          a.reject(err);
+        }
+      }
+    }
+    this.deps.wake();
+  }
+
+  private prepareSend(waba: WabaRow, numberId: string, body: unknown, apiVersion: number): { response: Json; accept?: () => void } {
     const num = this.ownedNumber(waba, numberId, 'post');
     if (!num.registered) throw new GraphError(133010);
     if (!isObj(body)) throw new GraphError(100, 'The request body must be a JSON object.');
-    if (body.status !== undefined || body.message_id !== undefined) return this.markRead(num, body);
+    if (body.status !== undefined || body.message_id !== undefined) return { response: this.markRead(num, body) };
     const now = this.now();
     if (this.t.limits.throughput && !this.throughput.tryTake(num.id, num.throughput_mps, now)) throw new GraphError(130429);
     const pre = typeof body.to === 'string' ? normalisePhone(body.to) : null;
@@ -340,11 +422,12 @@ export class Engine {
     }
 
     const id = wamid(v.waId);
-    this.store.tx(() => this.accept(num, waba, v, id, apiVersion, template, hydrated, now));
-    this.deps.wake();
     const message: Json = { id };
     if (template) message.message_status = 'accepted';
-    return { messaging_product: 'whatsapp', contacts: [{ input: v.to, wa_id: v.waId }], messages: [message] };
+    return {
+      response: { messaging_product: 'whatsapp', contacts: [{ input: v.to, wa_id: v.waId }], messages: [message] },
+      accept: () => this.accept(num, waba, v, id, apiVersion, template, hydrated, now),
+    };
   }
 
   private accept(
@@ -522,6 +605,7 @@ export class Engine {
 
   /** Runs every message step and job that is due. Returns how many were handled. */
   processDue(limit = 500): number {
+    this.flushAccepts();
     const now = this.now();
     let handled = 0;
     const rows = this.store.all<MessageRow>('SELECT * FROM messages WHERE next_at IS NOT NULL AND next_at <= ? ORDER BY next_at LIMIT ?', now, limit);

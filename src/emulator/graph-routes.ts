@@ -37,7 +37,7 @@ export async function registerGraphRoutes(app: FastifyInstance, o: GraphRouteOpt
   app.post<{ Params: Params }>(`${gp}/:version/:id/messages`, GRAPH_SCHEMA('Send a message, mark a message read, or show a typing indicator'), async (req) => {
     const version = parseVersion(req.params.version);
     const waba = auth(req);
-    return e.send(waba, req.params.id, req.body, version);
+    return e.sendGrouped(waba, req.params.id, req.body, version);
   });
 
   app.post<{ Params: Params }>(

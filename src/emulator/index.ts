@@ -80,9 +80,10 @@ export function createEmulator(options: EmulatorOptions): Emulator {
 
   let stepWake = new AbortController();
   let hookWake = new AbortController();
+  // Aborting an aborted controller still builds a DOMException (with a stack): check first.
   const wake = () => {
-    stepWake.abort();
-    hookWake.abort();
+    if (!stepWake.signal.aborted) stepWake.abort();
+    if (!hookWake.signal.aborted) hookWake.abort();
   };
   const engine = new Engine({ store, clock: options.clock, logger: log, tunables, allowPrivateMediaUrls: options.allowPrivateMediaUrls ?? false, wake });
   const sender = new WebhookSender(engine);
@@ -203,6 +204,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     async close() {
       if (closed) return;
       closed = true;
+      engine.flushAccepts();
       stop.abort();
       wake();
       await Promise.all(loops);

@@ -216,18 +216,34 @@ export function openStore(path: string): DB {
   return db;
 }
 
-/** Small typed helpers over better-sqlite3 with a statement cache. */
+/** Tables whose rows the engine keeps in memory (read-through caches); writes to them invalidate. */
+const CACHED_TABLES = /\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+(numbers|wabas|businesses|users)\b/i;
+
+/**
+ * Small typed helpers over better-sqlite3 with a statement cache. The store is the durable truth;
+ * `onCachedWrite` listeners drop in-memory copies whenever a statement writes one of the cached
+ * tables, and whenever a transaction rolls back (a copy read inside it may be of undone rows).
+ */
 export class Store {
   readonly db: DB;
   private readonly cache = new Map<string, Database.Statement>();
+  private readonly writesCached = new Map<string, boolean>();
+  private readonly listeners: Array<() => void> = [];
   constructor(db: DB) {
     this.db = db;
+  }
+  onCachedWrite(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+  invalidate(): void {
+    for (const l of this.listeners) l();
   }
   stmt(sql: string): Database.Statement {
     let s = this.cache.get(sql);
     if (!s) {
       s = this.db.prepare(sql);
       this.cache.set(sql, s);
+      this.writesCached.set(sql, CACHED_TABLES.test(sql));
     }
     return s;
   }
@@ -238,10 +254,17 @@ export class Store {
     return this.stmt(sql).all(...params) as T[];
   }
   run(sql: string, ...params: unknown[]): Database.RunResult {
-    return this.stmt(sql).run(...params);
+    const s = this.stmt(sql);
+    if (this.writesCached.get(sql)) this.invalidate();
+    return s.run(...params);
   }
   tx<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    try {
+      return this.db.transaction(fn)();
+    } catch (err) {
+      this.invalidate();
+      throw err;
+    }
   }
   close(): void {
     this.db.close();
