@@ -71,9 +71,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
         title: 'Samvad API',
         version: options.version,
         description:
-          'Interakt-compatible public API under /v1/public (Authorization: Basic <key>), the native API under /api/v1, and, in sandbox mode, the WhatsApp Cloud API emulator.',
+          'Interakt-compatible public API under `/v1/public` (`Authorization: Basic YOUR_KEY`), the native API under `/api/v1`, and, in sandbox mode, the WhatsApp Cloud API emulator (`/graph`, `/emulator`).',
       },
-      servers: [{ url: options.publicUrl }],
+      // No `servers`: the docs page then calls the origin it was loaded from.
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'basic', description: 'Basic base64(secret:), exactly as Interakt keys' },
