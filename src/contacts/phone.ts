@@ -1,0 +1,102 @@
+import { parsePhoneNumberFromString, type CountryCallingCode } from 'libphonenumber-js/max';
+import { AppError } from '../platform/errors.ts';
+
+/** A phone number as Samvad keys contacts by it. */
+export interface ParsedPhone {
+  /** E.164 digits without '+', as Meta's wa_id: '919876543210'. */
+  phone: string;
+  /** '+91' */
+  countryCode: string;
+  /** National significant number: '9876543210'. */
+  national: string;
+}
+
+export interface PhoneInput {
+  countryCode?: string | undefined;
+  phoneNumber?: string | undefined;
+  fullPhoneNumber?: string | undefined;
+}
+
+const cache = new Map<string, ParsedPhone>();
+const CACHE_MAX = 50_000;
+
+function invalid(field: string, message: string): never {
+  throw new AppError('validation_failed', `${field} ${message}`, [{ field, message }]);
+}
+
+/** Strips the separators people type: spaces, dashes, dots, brackets. */
+function digitsOf(raw: string): string {
+  return raw.replace(/[\s\-().]/g, '');
+}
+
+/**
+ * Interakt's phone rules (reference interakt-api.md §2.4): either `countryCode` ("+91") with
+ * `phoneNumber` (national number, no country code, no leading 0), or `fullPhoneNumber`
+ * ("919999999999", a leading '+' tolerated). Both may be sent when they agree (Interakt's own
+ * Postman examples do). A leading 0 on `phoneNumber` is a trunk prefix: it is refused with a
+ * message saying so rather than guessed at. Numbers are validated with libphonenumber's full
+ * metadata, so a number that cannot exist in its country is refused naming the field.
+ */
+export function parsePhoneInput(input: PhoneInput): ParsedPhone {
+  const hasFull = input.fullPhoneNumber !== undefined && input.fullPhoneNumber !== '';
+  const hasParts = (input.countryCode !== undefined && input.countryCode !== '') || (input.phoneNumber !== undefined && input.phoneNumber !== '');
+  if (!hasFull && !hasParts) {
+    invalid('fullPhoneNumber', 'is required (or countryCode and phoneNumber)');
+  }
+  let fromParts: ParsedPhone | undefined;
+  if (hasParts) {
+    if (!input.phoneNumber) invalid('phoneNumber', 'is required with countryCode');
+    if (!input.countryCode) invalid('countryCode', 'is required with phoneNumber (e.g. "+91")');
+    const cc = digitsOf(input.countryCode).replace(/^\+/, '');
+    if (!/^[0-9]{1,4}$/.test(cc)) invalid('countryCode', 'must be a country calling code such as "+91"');
+    const national = digitsOf(input.phoneNumber);
+    if (!/^[0-9]+$/.test(national)) invalid('phoneNumber', 'must contain digits only');
+    if (national.startsWith('0')) invalid('phoneNumber', 'must not start with 0: send the national number without the trunk prefix (e.g. "9876543210")');
+    if (national.startsWith(cc) && national.length > 10 && !isValid(`${cc}${national}`)) {
+      invalid('phoneNumber', `must not contain the country code (send it in countryCode): "${input.phoneNumber}"`);
+    }
+    fromParts = parseDigits(`${cc}${national}`, 'phoneNumber');
+    if (`+${cc}` !== fromParts.countryCode) invalid('countryCode', `"${input.countryCode}" is not the country code of this number`);
+  }
+  if (hasFull) {
+    const full = digitsOf(input.fullPhoneNumber!).replace(/^\+/, '');
+    if (!/^[0-9]+$/.test(full)) invalid('fullPhoneNumber', 'must contain digits only, with the country code (e.g. "919876543210")');
+    if (full.startsWith('0')) invalid('fullPhoneNumber', 'must start with the country code, not 0 (e.g. "919876543210")');
+    const parsed = parseDigits(full, 'fullPhoneNumber');
+    if (fromParts && fromParts.phone !== parsed.phone) {
+      invalid('fullPhoneNumber', 'does not match countryCode + phoneNumber; send either fullPhoneNumber or countryCode and phoneNumber');
+    }
+    return parsed;
+  }
+  return fromParts!;
+}
+
+function isValid(digits: string): boolean {
+  return parsePhoneNumberFromString(`+${digits}`)?.isValid() ?? false;
+}
+
+function parseDigits(digits: string, field: string): ParsedPhone {
+  const hit = cache.get(digits);
+  if (hit) return hit;
+  if (digits.length < 6 || digits.length > 15) invalid(field, 'is not a valid phone number: E.164 numbers have 6 to 15 digits with the country code');
+  const p = parsePhoneNumberFromString(`+${digits}`);
+  if (!p || !p.isValid()) invalid(field, `is not a valid phone number: "${digits}"`);
+  const parsed: ParsedPhone = {
+    phone: `${p.countryCallingCode as CountryCallingCode}${p.nationalNumber}`,
+    countryCode: `+${p.countryCallingCode}`,
+    national: String(p.nationalNumber),
+  };
+  if (cache.size >= CACHE_MAX) cache.clear();
+  cache.set(digits, parsed);
+  return parsed;
+}
+
+/** Parses a wa_id (E.164 digits) from Meta; lenient: an unparsable id is kept as it came. */
+export function parseWaId(waId: string): ParsedPhone {
+  const digits = waId.replace(/^\+/, '');
+  const p = parsePhoneNumberFromString(`+${digits}`);
+  if (p?.countryCallingCode && p.nationalNumber) {
+    return { phone: digits, countryCode: `+${p.countryCallingCode}`, national: String(p.nationalNumber) };
+  }
+  return { phone: digits, countryCode: '', national: digits };
+}

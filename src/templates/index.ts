@@ -1,0 +1,6 @@
+/** The templates module's services. */
+export type { Template, TemplateButtonDef, TemplateComponentDef } from './template.ts';
+export { findTemplate, listTemplates, type TemplateLookup } from './find-template.ts';
+export { syncTemplates, storeSyncedTemplates, type SyncResult } from './sync-templates.ts';
+export { applyTemplateStatus, type TemplateStatusChange } from './apply-template-status.ts';
+export { templateCache } from './template-cache.ts';
