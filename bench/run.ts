@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isScenario, type Scenario, type ScenarioTarget } from './lib/scenario.ts';
+import { isScenario, type Scenario, type ScenarioFigures, type ScenarioTarget } from './lib/scenario.ts';
 import { runLoad, type LoadOptions, type RoundResult } from './lib/load.ts';
 import { livePids, processGroupsCpuMs, REPO_ROOT } from './lib/spawn.ts';
 import { formatTable, median } from './lib/stats.ts';
@@ -100,7 +100,7 @@ async function discoverScenarios(): Promise<Map<string, Scenario>> {
   for (const file of files) {
     const mod = (await import(pathToFileURL(join(SCENARIO_DIR, file)).href)) as { default?: unknown };
     if (!isScenario(mod.default)) {
-      throw new Error(`bench/scenarios/${file} does not default-export { name, description, setup() }`);
+      throw new Error(`bench/scenarios/${file} does not default-export { name, description, setup() or run() }`);
     }
     const scenario = mod.default;
     if (found.has(scenario.name)) throw new Error(`two scenarios are named "${scenario.name}"`);
@@ -139,6 +139,8 @@ interface ScenarioReport {
    */
   cpuRatioToCeiling?: number;
   totals: { requests: number; errors: number; timeouts: number; non2xx: number; unexpectedStatuses: number };
+  /** run() scenarios (not HTTP): every round's figures, and the median of each numeric one. */
+  figures?: { rounds: ScenarioFigures[]; median: ScenarioFigures };
 }
 
 /** A measured round plus the CPU its server processes used meanwhile. */
@@ -185,6 +187,7 @@ async function start(scenario: Scenario, args: Args): Promise<Running> {
   log('starting');
   const before = new Set(livePids());
   try {
+    if (!scenario.setup) throw new Error('the scenario has no setup()');
     running.target = await scenario.setup();
     running.serverGroups = livePids().filter((pid) => !before.has(pid));
   } catch (err) {
@@ -274,6 +277,38 @@ async function finish(running: Running, expectedRounds: number): Promise<Scenari
   return report;
 }
 
+/** A run() scenario: its rounds one after another, no load generator and no ceiling pairing. */
+async function runFigures(scenario: Scenario, args: Args): Promise<ScenarioReport> {
+  const report: ScenarioReport = {
+    name: scenario.name,
+    description: scenario.description,
+    ok: false,
+    problems: [],
+    rounds: [],
+    totals: { requests: 0, errors: 0, timeouts: 0, non2xx: 0, unexpectedStatuses: 0 },
+  };
+  const rounds: ScenarioFigures[] = [];
+  for (let i = 1; i <= args.rounds; i++) {
+    process.stderr.write(`[bench] ${scenario.name}: round ${i}/${args.rounds}\n`);
+    try {
+      const figures = await scenario.run!();
+      rounds.push(figures);
+      process.stderr.write(`[bench] ${scenario.name}: round ${i}/${args.rounds}: ${JSON.stringify(figures)}\n`);
+    } catch (err) {
+      report.problems.push(`round ${i}: ${(err as Error).message}`);
+    }
+  }
+  const median_: ScenarioFigures = {};
+  for (const key of new Set(rounds.flatMap((r) => Object.keys(r)))) {
+    const values = rounds.map((r) => r[key]).filter((v) => v !== undefined);
+    const numbers = values.filter((v): v is number => typeof v === 'number');
+    median_[key] = numbers.length === values.length ? median(numbers) : String(values[values.length - 1]);
+  }
+  report.figures = { rounds, median: median_ };
+  report.ok = report.problems.length === 0 && rounds.length === args.rounds;
+  return report;
+}
+
 /**
  * The ceiling is started first and stays up for the whole run. Each other scenario is started
  * in turn (one at a time: its server is stopped before the next starts) and each of its rounds
@@ -284,11 +319,15 @@ async function runAll(all: Map<string, Scenario>, order: string[], args: Args): 
   const ceiling = await start(all.get(CEILING)!, args);
   const others = order.filter((n) => n !== CEILING);
   const reports: ScenarioReport[] = [];
-  if (others.length === 0) {
+  if (others.every((n) => all.get(n)!.run)) {
     for (let i = 1; i <= args.rounds; i++) await measure(ceiling, args, `round ${i}/${args.rounds}`);
   }
   let pairedRuns = 0;
   for (const name of others) {
+    if (all.get(name)!.run) {
+      reports.push(await runFigures(all.get(name)!, args));
+      continue;
+    }
     const running = await start(all.get(name)!, args);
     if (running.target) {
       pairedRuns++;
@@ -333,7 +372,7 @@ function gitRevision(): { commit: string | null; dirty: boolean | null } {
 function printTable(reports: ScenarioReport[]) {
   const fmt = (n: number | undefined, digits = 0) =>
     n === undefined || Number.isNaN(n) ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-  const rows = reports.map((r) => {
+  const rows = reports.filter((r) => !r.figures).map((r) => {
     const rps = r.rounds.map((x) => x.requestsPerSecond);
     return [
       r.name,
@@ -356,6 +395,22 @@ function printTable(reports: ScenarioReport[]) {
         [false, true, true, true, true, true, true, true, true, false],
       ),
   );
+  const figureRows = reports.flatMap((r) =>
+    Object.entries(r.figures?.median ?? {}).map(([key, value], i) => {
+      const all = r.figures!.rounds.map((x) => x[key]).filter((v): v is number => typeof v === 'number');
+      const digits = typeof value === 'number' && Math.abs(value) < 100 && !Number.isInteger(value) ? 2 : 0;
+      return [
+        i === 0 ? r.name : '',
+        key,
+        typeof value === 'number' ? fmt(value, digits) : value,
+        all.length > 1 ? `${fmt(Math.min(...all), digits)}–${fmt(Math.max(...all), digits)}` : '-',
+        i === 0 ? (r.ok ? 'ok' : 'FAIL') : '',
+      ];
+    }),
+  );
+  if (figureRows.length > 0) {
+    console.log('\n' + formatTable(['scenario', 'figure', 'median', 'range', 'status'], figureRows, [false, false, true, true, false]));
+  }
 }
 
 async function main() {
