@@ -30,6 +30,8 @@ export interface Config {
   jobConcurrency: number;
   retention: RetentionConfig;
   sandbox: 'auto' | 'on' | 'off';
+  /** Time to live of queued outbound messages other than authentication templates (10 min). */
+  messageTtlMs: number;
 }
 
 /** Days each kind of accumulating data is kept before the pruning job removes it. */
@@ -87,6 +89,7 @@ export const ENV_VARS = {
   SAMVAD_RETENTION_JOB_HISTORY_DAYS: 'Days dead-lettered and finished job records are kept. Default 14.',
   SAMVAD_RETENTION_MEDIA_DAYS: 'Days stored media files are kept. Default 30.',
   SAMVAD_SANDBOX: 'auto (default: sandbox until a real number is connected), on, or off.',
+  SAMVAD_MESSAGE_TTL_MINUTES: 'Minutes a queued outbound message may wait before it fails as expired (authentication templates: 10). Default 1440 (24 h).',
 } as const;
 
 export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Config {
@@ -182,6 +185,7 @@ export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Con
       mediaDays: days('SAMVAD_RETENTION_MEDIA_DAYS', 30),
     },
     sandbox,
+    messageTtlMs: int('SAMVAD_MESSAGE_TTL_MINUTES', 1440, 1, 43_200) * 60_000,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
