@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import { whatsappMigrations } from './channels/whatsapp/migrations.ts';
 import { contactsMigrations } from './contacts/migrations.ts';
+import { dispatchMigrations } from './messaging/dispatch/migrations.ts';
 import { messagingMigrations } from './messaging/migrations.ts';
 import { queueMigrations } from './platform/queue/migrations.ts';
 import { templatesMigrations } from './templates/migrations.ts';
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   ...whatsappMigrations,
   ...templatesMigrations,
   ...messagingMigrations,
+  ...dispatchMigrations,
 };
