@@ -63,5 +63,6 @@ describe('a server killed with SIGKILL during a burst of writes', () => {
       // Graceful shutdown on SIGTERM exits cleanly.
       expect(exit.code).toBe(0);
     }
-  });
+    // Two cold starts of a real server and a few hundred durable writes: generous on a busy machine.
+  }, 120_000);
 });
