@@ -7,6 +7,8 @@ import type { JobQueue } from './platform/queue/index.ts';
 import type { RetentionRegistry } from './platform/retention/index.ts';
 import type { AdminTokenChecker } from './workspaces/admin-token.ts';
 import type { KeyAuthenticator, Principal } from './workspaces/authenticate-key.ts';
+import type { TemplateRefresher } from './templates/index.ts';
+import type { WhatsAppServices } from './channels/whatsapp/index.ts';
 
 /** The resources route plugins are given (an explicit bag, not globals). */
 export interface AppContext {
@@ -22,6 +24,10 @@ export interface AppContext {
   adminToken: AdminTokenChecker;
   version: string;
   sandbox: boolean;
+  /** The WhatsApp channel: Cloud API adapter, secret box, media store and signed media URLs. */
+  whatsapp: WhatsAppServices;
+  /** Lazy template sync on a send's lookup miss (set once the WhatsApp channel is wired). */
+  templateRefresher?: TemplateRefresher;
 }
 
 declare module 'fastify' {

@@ -4,6 +4,7 @@ import { AppError } from '../platform/errors.ts';
 import type { Principal } from '../workspaces/authenticate-key.ts';
 import { planLimits } from '../workspaces/plans.ts';
 import { registerPing } from './ping.ts';
+import { registerSendMessage } from './send-message.ts';
 
 export const RATE_LIMIT_MESSAGE = 'Rate limit exceeded for this resource';
 
@@ -37,6 +38,7 @@ export async function publicApiPlugin(app: FastifyInstance, ctx: AppContext) {
     request.principal = principal;
   });
   registerPing(app, ctx);
+  registerSendMessage(app, ctx);
 }
 
 export function principalOf(request: Pick<FastifyRequest, 'principal'> | { principal?: unknown }): Principal {

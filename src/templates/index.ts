@@ -4,3 +4,4 @@ export { findTemplate, listTemplates, type TemplateLookup } from './find-templat
 export { syncTemplates, storeSyncedTemplates, type SyncResult } from './sync-templates.ts';
 export { applyTemplateStatus, type TemplateStatusChange } from './apply-template-status.ts';
 export { templateCache } from './template-cache.ts';
+export { TemplateRefresher } from './refresh-templates.ts';
