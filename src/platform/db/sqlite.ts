@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EventEmitter } from 'node:events';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteAdapter, SqliteDialect, sql, type DialectAdapter } from 'kysely';
+import { Kysely, SqliteAdapter, SqliteDialect, type DialectAdapter } from 'kysely';
 import type { Logger } from '../logger.ts';
 import { AfterCommit, pingDb, type Database, type Db, type Tx } from './database.ts';
 import type { Tables } from './tables.ts';
@@ -34,22 +34,40 @@ interface PendingWrite {
   reject: (e: unknown) => void;
 }
 
+/** Thrown inside a one-write batch to roll its transaction back; never escapes flush(). */
+class WriteFailed {
+  constructor(readonly error: unknown) {}
+}
+
 /**
  * Group commit: the writes of concurrent requests run one after another inside a single
  * transaction, each in its own savepoint (one failing write rolls back only itself), and the
  * transaction commits with one fsync (synchronous=FULL) before any of them is answered. Under load
  * batches grow by themselves: writes that arrive while a batch is committing form the next one.
+ *
+ * The savepoint statements are prepared once and run on the raw connection (inside the Kysely
+ * transaction, which holds the only connection): going through Kysely would compile and prepare
+ * them again for every write. A batch of a single write needs no savepoint: if it fails, the whole
+ * transaction rolls back, which undoes exactly that write.
  */
 class GroupCommitter {
   private queue: PendingWrite[] = [];
   private flushing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  private readonly savepoint: BetterSqlite3.Statement;
+  private readonly release: BetterSqlite3.Statement;
+  private readonly rollbackTo: BetterSqlite3.Statement;
 
   constructor(
     private readonly db: Db,
+    raw: BetterSqlite3.Database,
     private readonly windowMs: number,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.savepoint = raw.prepare('savepoint gc');
+    this.release = raw.prepare('release savepoint gc');
+    this.rollbackTo = raw.prepare('rollback to savepoint gc');
+  }
 
   submit<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -76,21 +94,36 @@ class GroupCommitter {
     const outcomes: { ok: boolean; value: unknown; hooks: AfterCommit }[] = [];
     try {
       await this.db.transaction().execute(async (trx) => {
-        for (const write of batch) {
+        if (batch.length === 1) {
           const hooks = new AfterCommit();
-          await sql`savepoint gc`.execute(trx);
           try {
-            const value = await write.fn({ db: trx, afterCommit: (f) => hooks.add(f) });
-            await sql`release savepoint gc`.execute(trx);
+            const value = await batch[0]!.fn({ db: trx, afterCommit: (f) => hooks.add(f) });
             outcomes.push({ ok: true, value, hooks });
           } catch (err) {
-            await sql`rollback to savepoint gc`.execute(trx);
-            await sql`release savepoint gc`.execute(trx);
+            throw new WriteFailed(err);
+          }
+          return;
+        }
+        for (const write of batch) {
+          const hooks = new AfterCommit();
+          this.savepoint.run();
+          try {
+            const value = await write.fn({ db: trx, afterCommit: (f) => hooks.add(f) });
+            this.release.run();
+            outcomes.push({ ok: true, value, hooks });
+          } catch (err) {
+            this.rollbackTo.run();
+            this.release.run();
             outcomes.push({ ok: false, value: err, hooks });
           }
         }
       });
     } catch (err) {
+      if (err instanceof WriteFailed) {
+        // The batch's only write failed and the transaction rolled back: that write alone is undone.
+        batch[0]!.reject(err.error);
+        return;
+      }
       // The commit itself failed (disk full, I/O error): nothing in the batch is durable.
       this.logger.error({ err, writes: batch.length }, 'group commit failed');
       for (const write of batch) write.reject(err);
@@ -129,7 +162,7 @@ export function openSqlite(options: SqliteOptions): Database {
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = ON');
   const db = new Kysely<Tables>({ dialect: new SamvadSqliteDialect({ database: raw }) });
-  const committer = new GroupCommitter(db, options.groupCommitMs, options.logger);
+  const committer = new GroupCommitter(db, raw, options.groupCommitMs, options.logger);
   const bus = new EventEmitter();
   bus.setMaxListeners(0);
   let closed = false;

@@ -70,7 +70,8 @@ export class Worker {
   /** Something may have become due: claim now. */
   wake(): void {
     this.wakeRequested = true;
-    this.sleeper?.abort();
+    // Called after every enqueue commit: abort() builds a DOMException each call, so only once.
+    if (this.sleeper && !this.sleeper.signal.aborted) this.sleeper.abort();
   }
 
   start(): void {
@@ -106,6 +107,11 @@ export class Worker {
   private async loop(): Promise<void> {
     const { database, clock, logger, batchSize, concurrency, leaseMs, workerId, pollMs } = this.deps;
     const limit = Math.max(batchSize, concurrency);
+    // Set when a claim came back full: there is a backlog. If the buffer is then already empty
+    // when the next claim starts, one batch per claim round trip cannot keep the handlers busy,
+    // so that claim takes two batches (two statements, in the same group commit on SQLite). A
+    // worker never holds more than two batches, and only while it runs them faster than it claims.
+    let backlog = false;
     // Subscribed before the first claim: a commit after that claim is never missed.
     await this.listening;
     try {
@@ -123,7 +129,11 @@ export class Worker {
         this.wakeRequested = false;
         const n = limit - this.held();
         const nowMs = clock.nowMs();
-        const jobs = await claimJobs(database, { kinds: this.kinds(), limit: n, nowMs, leaseMs, workerId });
+        const kinds = this.kinds();
+        const claim = (count: number) => claimJobs(database, { kinds, limit: count, nowMs, leaseMs, workerId });
+        const double: boolean = backlog && this.held() === 0;
+        const jobs: ClaimedJob[] = double ? await claimBoth(claim(n), claim(limit), this.buffer) : await claim(n);
+        backlog = jobs.length === (double ? n + limit : n);
         this.markReady();
         if (!this.running) {
           this.buffer.push(...jobs);
@@ -131,13 +141,14 @@ export class Worker {
         }
         this.buffer.push(...jobs);
         this.pump();
-        if (jobs.length === n || this.wakeRequested) continue;
-        const next = await nextDueAt(database, this.kinds(), nowMs);
+        if (backlog || this.wakeRequested) continue;
+        const next = await nextDueAt(database, kinds, nowMs);
         if (this.wakeRequested || !this.running) continue;
         await this.sleep(Math.min(next ?? Infinity, clock.nowMs() + pollMs));
       } catch (err) {
         logger.error({ err }, 'job claim failed');
         this.markReady();
+        this.pump(); // jobs the other of two claims leased
         await this.sleep(clock.nowMs() + pollMs);
       }
     }
@@ -192,7 +203,9 @@ export class Worker {
     const { database, clock, logger, registry } = this.deps;
     const kind = registry.get(job.kind)!;
     const ref: LeasedRef = { id: job.id, leaseToken: job.leaseToken };
-    const log = logger.child({ jobId: job.id, kind: job.kind, attempt: job.attempts });
+    // Built only when something is logged: a child logger per job showed in profiles.
+    let child: Logger | undefined;
+    const log = () => (child ??= logger.child({ jobId: job.id, kind: job.kind, attempt: job.attempts }));
     try {
       if (job.attempts > kind.options.maxAttempts) {
         // Counted at claim: earlier attempts never reported back (the worker died or lost the lease).
@@ -218,13 +231,13 @@ export class Worker {
         if (kind.recurring) {
           const next = nextPeriodStart(clock.nowMs(), kind.recurring.everyMs);
           const kept = await database.transaction((tx) => rescheduleJob(tx.db, ref, next));
-          if (!kept) log.warn('recurring job finished after its lease was taken over');
+          if (!kept) log().warn('recurring job finished after its lease was taken over');
         } else {
           // Not awaited: the slot frees at once and completions pile into bigger batched deletes.
           // stop() drains the completer, so a finished job is still completed before shutdown.
           this.completer.complete(ref).then(
             (deleted) => {
-              if (!deleted) log.warn('job finished after its lease was taken over; the new holder will complete it');
+              if (!deleted) log().warn('job finished after its lease was taken over; the new holder will complete it');
             },
             () => {}, // logged by the completer; the job runs again after its lease (at-least-once)
           );
@@ -239,27 +252,27 @@ export class Worker {
       await this.failed(job, kind, ref, outcome.err, log);
     } catch (err) {
       // The outcome could not be written; the lease will expire and the job runs again.
-      log.error({ err }, 'could not record job outcome');
+      log().error({ err }, 'could not record job outcome');
     }
   }
 
-  private async failed(job: ClaimedJob, kind: RegisteredKind, ref: LeasedRef, err: unknown, log: Logger): Promise<void> {
+  private async failed(job: ClaimedJob, kind: RegisteredKind, ref: LeasedRef, err: unknown, log: () => Logger): Promise<void> {
     const { database, clock } = this.deps;
     const nowMs = clock.nowMs();
     if (kind.recurring && job.attempts >= kind.options.maxAttempts) {
       // A recurring job never goes dead: that would end its schedule. Skip to the next period.
-      log.error({ err }, 'recurring job failed on every attempt; skipping to the next period');
+      log().error({ err }, 'recurring job failed on every attempt; skipping to the next period');
       await database.transaction((tx) => rescheduleJob(tx.db, ref, nextPeriodStart(nowMs, kind.recurring!.everyMs)));
       return;
     }
     const result = await database.transaction((tx) =>
       failJob(tx.db, { ref, attempts: job.attempts, error: errorText(err), nowMs, options: kind.options }),
     );
-    if (result.outcome === 'dead') log.error({ err }, 'job failed on its last attempt; dead-lettered');
+    if (result.outcome === 'dead') log().error({ err }, 'job failed on its last attempt; dead-lettered');
     else if (result.outcome === 'retry') {
-      log.warn({ err, retryAt: result.runAt }, 'job failed; will retry');
+      log().warn({ err, retryAt: result.runAt }, 'job failed; will retry');
       this.wake(); // recompute the next due time (the retry may be the soonest job)
-    } else log.warn({ err }, 'job failed after its lease was taken over; the new holder decides');
+    } else log().warn({ err }, 'job failed after its lease was taken over; the new holder decides');
   }
 
   private async heartbeat(): Promise<void> {
@@ -308,6 +321,17 @@ export class Worker {
     for (const c of this.cleanups.splice(0)) await c();
     this.stopping = false;
   }
+}
+
+/**
+ * Two claims at once. If one fails, the jobs the other leased still go to `buffer` (they run now
+ * rather than after their lease) before the failure is thrown.
+ */
+async function claimBoth(a: Promise<ClaimedJob[]>, b: Promise<ClaimedJob[]>, buffer: ClaimedJob[]): Promise<ClaimedJob[]> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'fulfilled' && y.status === 'fulfilled') return [...x.value, ...y.value];
+  for (const r of [x, y]) if (r.status === 'fulfilled') buffer.push(...r.value);
+  throw x.status === 'rejected' ? x.reason : (y as PromiseRejectedResult).reason;
 }
 
 /** True if `p` settles within `ms` of real time. */
