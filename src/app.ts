@@ -21,6 +21,15 @@ import { AdminTokenChecker } from './workspaces/admin-token.ts';
 import { KeyAuthenticator } from './workspaces/authenticate-key.ts';
 import { bootstrapInstance, type BootstrapResult } from './workspaces/bootstrap.ts';
 import { createEmulator, SEEDED_CUSTOMERS, type Emulator } from './emulator/index.ts';
+import {
+  checkSecretKey,
+  connectSandboxNumber,
+  createWhatsAppServices,
+  registerWhatsAppApiRoutes,
+  registerWhatsAppHttp,
+  registerWhatsAppJobs,
+  type WhatsAppServices,
+} from './channels/whatsapp/index.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const VERSION: string = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -60,6 +69,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   let http: FastifyInstance | undefined;
   let queue: JobQueue | undefined;
   let emulator: Emulator | undefined;
+  let whatsapp: WhatsAppServices | undefined;
   try {
     const applied = await migrateToLatest(database, migrations);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
@@ -78,6 +88,11 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     // Modules register their accumulating data with `retention` before the queue starts.
     const retention = setupRetention({ database, clock, logger, queue, config: config.retention });
     const sandbox = config.sandbox === 'on' || (config.sandbox === 'auto' && config.role === 'all');
+    // WhatsApp channel: secret key (refuses to start without one when numbers exist), adapter,
+    // media store; its webhook job and retention kinds.
+    whatsapp = createWhatsAppServices({ config, clock, logger });
+    await checkSecretKey(database, whatsapp);
+    registerWhatsAppJobs({ database, clock, logger, queue, retention, config, services: whatsapp });
     const context: AppContext = {
       config,
       clock,
@@ -90,6 +105,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       adminToken: new AdminTokenChecker(database, config.adminToken),
       version: VERSION,
       sandbox,
+      whatsapp,
     };
 
     let url = config.publicUrl;
@@ -112,6 +128,8 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       url = config.port === 0 ? address.replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost') : config.publicUrl;
       emulator?.setPublicBaseUrl(url);
       emulator?.start();
+      // Sandbox: connect the emulator's number and register our webhook URL (handshake needs the server up).
+      if (emulator) await connectSandboxNumber({ database, clock, logger, secrets: whatsapp.secrets, emulator, url });
     }
     if (config.role !== 'api') queue.start();
 
@@ -127,13 +145,14 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       ...(boot.apiKey ? { apiKey: boot.apiKey } : {}),
       ...(boot.adminToken ? { adminToken: boot.adminToken } : {}),
       ...(emulator ? { emulator } : {}),
-      close: () => (closing ??= shutdown(http, queue!, database, logger, emulator)),
+      close: () => (closing ??= shutdown(http, queue!, database, logger, emulator, whatsapp)),
     };
     return running;
   } catch (err) {
     await http?.close().catch(() => {});
     await emulator?.close().catch(() => {});
     await queue?.stop().catch(() => {});
+    await whatsapp?.close().catch(() => {});
     await database.close().catch(() => {});
     throw err;
   }
@@ -148,7 +167,14 @@ async function buildHttp(ctx: AppContext, emulator: Emulator | undefined): Promi
     readiness: () => readiness(ctx.database),
   });
   await app.register(async (scope) => publicApiPlugin(scope, ctx), { prefix: '/v1/public' });
-  await app.register(async (scope) => nativeApiPlugin(scope, ctx), { prefix: '/api/v1' });
+  await app.register(
+    async (scope) => {
+      await nativeApiPlugin(scope, ctx);
+      registerWhatsAppApiRoutes(scope, { database: ctx.database, clock: ctx.clock, services: ctx.whatsapp });
+    },
+    { prefix: '/api/v1' },
+  );
+  await registerWhatsAppHttp(app, { database: ctx.database, clock: ctx.clock, logger: ctx.logger, queue: ctx.queue, services: ctx.whatsapp });
   if (emulator) await app.register(emulator.plugin);
   await registerDashboard(app);
   return app;
@@ -174,12 +200,13 @@ async function registerDashboard(app: FastifyInstance) {
   await app.register(fastifyStatic, { root: dist, prefix: '/', wildcard: false, decorateReply: false, index: ['index.html'] });
 }
 
-async function shutdown(http: FastifyInstance | undefined, queue: JobQueue, database: Database, logger: Logger, emulator: Emulator | undefined) {
+async function shutdown(http: FastifyInstance | undefined, queue: JobQueue, database: Database, logger: Logger, emulator: Emulator | undefined, whatsapp?: WhatsAppServices) {
   logger.info('shutting down: no new requests, finishing in-flight requests and jobs');
   // Stop accepting and finish in-flight requests; then let running jobs finish; then close storage.
   await http?.close();
   await emulator?.close();
   await queue.stop();
+  await whatsapp?.close();
   await database.close();
   logger.info('shutdown complete');
 }

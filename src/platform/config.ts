@@ -32,6 +32,8 @@ export interface Config {
   sandbox: 'auto' | 'on' | 'off';
   /** Time to live of queued outbound messages other than authentication templates (10 min). */
   messageTtlMs: number;
+  /** SAMVAD_SECRET_KEY (32 bytes, hex or base64): seals number secrets, signs media URLs. See channels/whatsapp/secret-box.ts. */
+  secretKey: string | undefined;
 }
 
 /** Days each kind of accumulating data is kept before the pruning job removes it. */
@@ -90,6 +92,7 @@ export const ENV_VARS = {
   SAMVAD_RETENTION_MEDIA_DAYS: 'Days stored media files are kept. Default 30.',
   SAMVAD_SANDBOX: 'auto (default: sandbox until a real number is connected), on, or off.',
   SAMVAD_MESSAGE_TTL_MINUTES: 'Minutes a queued outbound message may wait before it fails as expired (authentication templates: 10). Default 1440 (24 h).',
+  SAMVAD_SECRET_KEY: 'Key that encrypts WhatsApp number secrets and signs media links: 32 bytes as 64 hex characters (openssl rand -hex 32) or base64. Unset: a single process keeps one in <data dir>/secret.key; separate api/worker processes must all set the same key.',
 } as const;
 
 export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Config {
@@ -153,6 +156,10 @@ export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Con
   if (adminToken !== undefined && adminToken.length < 16) {
     problems.push('SAMVAD_ADMIN_TOKEN: must be at least 16 characters');
   }
+  const secretKey = pick('SAMVAD_SECRET_KEY');
+  if (secretKey !== undefined && !isSecretKey(secretKey)) {
+    problems.push('SAMVAD_SECRET_KEY: must be 32 bytes as 64 hex characters or base64 (e.g. the output of `openssl rand -hex 32`)');
+  }
   if (role !== 'all' && databaseUrl === undefined && !problems.some((p) => p.startsWith('DATABASE_URL'))) {
     problems.push(`--role ${role}: separate api and worker processes need a shared database; set DATABASE_URL (PostgreSQL)`);
   }
@@ -186,9 +193,16 @@ export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Con
     },
     sandbox,
     messageTtlMs: int('SAMVAD_MESSAGE_TTL_MINUTES', 1440, 1, 43_200) * 60_000,
+    secretKey,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function isSecretKey(raw: string): boolean {
+  const s = raw.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(s)) return true;
+  return /^[A-Za-z0-9+/_-]{43}=?$/.test(s) && Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64').length === 32;
 }
 
 /** Hides the password of a URL before it is printed. */

@@ -43,11 +43,29 @@ export interface RawWebhooksTable {
   /** The exact bytes received, as UTF-8 text. */
   body: string;
   processed_at: number | null;
+  /** JSON array of business_numbers.id whose app secret verified the signature (migration 0031). */
+  verified_number_ids: string | null;
+}
+
+/** Inbound media downloaded from Meta and kept in the MediaStore (one row per number and media id). */
+export interface WhatsAppMediaTable {
+  id: string;
+  workspace_id: string;
+  number_id: string;
+  /** Meta's media id (expires at Meta after 7 days for inbound media). */
+  media_id: string;
+  /** MediaStore key. */
+  stored_key: string;
+  mime_type: string;
+  sha256: string | null;
+  size_bytes: number;
+  created_at: number;
 }
 
 declare module '../../platform/db/tables.ts' {
   interface Tables {
     business_numbers: BusinessNumbersTable;
     raw_webhooks: RawWebhooksTable;
+    whatsapp_media: WhatsAppMediaTable;
   }
 }
