@@ -5,4 +5,4 @@ export { syncTemplates, storeSyncedTemplates, type SyncResult } from './sync-tem
 export { applyTemplateStatus, type TemplateStatusChange } from './apply-template-status.ts';
 export { templateCache } from './template-cache.ts';
 export { TemplateRefresher } from './refresh-templates.ts';
-export { createTemplateRefresher, type TemplateSyncDeps } from './setup-template-sync.ts';
+export { createTemplateRefresher, syncNumberTemplatesNow, type TemplateSyncDeps } from './setup-template-sync.ts';

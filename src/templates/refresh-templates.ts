@@ -29,6 +29,13 @@ export class TemplateRefresher {
     return p;
   }
 
+  /** Syncs now regardless of the last sync (start-up, the API's sync button); waits for it. */
+  async syncNow(workspaceId: string, numberId: string, wabaId: string): Promise<boolean> {
+    await this.inFlight.get(wabaId);
+    this.last.delete(wabaId);
+    return this.refresh(workspaceId, numberId, wabaId);
+  }
+
   /** Marks a WABA as just synced (after a sync at start or from the API). */
   synced(wabaId: string): void {
     this.last.set(wabaId, this.nowMs());

@@ -34,3 +34,13 @@ export function createTemplateRefresher(deps: TemplateSyncDeps): TemplateRefresh
     () => deps.clock.nowMs(),
   );
 }
+
+/**
+ * Syncs a just-connected number's templates now (sandbox start: hello_world must be sendable on
+ * the first curl). Failures are logged by the refresher and do not stop the start.
+ */
+export async function syncNumberTemplatesNow(database: Database, refresher: TemplateRefresher, numberId: string): Promise<void> {
+  // The number's workspace and WABA (read here rather than threading them through the sandbox connect).
+  const row = await database.db.selectFrom('business_numbers').select(['workspace_id', 'waba_id']).where('id', '=', numberId).executeTakeFirst();
+  if (row) await refresher.syncNow(row.workspace_id, numberId, row.waba_id);
+}
