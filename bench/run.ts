@@ -139,6 +139,8 @@ interface ScenarioReport {
    */
   cpuRatioToCeiling?: number;
   totals: { requests: number; errors: number; timeouts: number; non2xx: number; unexpectedStatuses: number };
+  /** HTTP scenarios with extraReport(): the figures it returned after the last round. */
+  extra?: ScenarioFigures;
   /** run() scenarios (not HTTP): every round's figures, and the median of each numeric one. */
   figures?: { rounds: ScenarioFigures[]; median: ScenarioFigures };
 }
@@ -244,6 +246,14 @@ async function measure(running: Running, args: Args, label: string): Promise<Mea
 /** teardown() and the summary figures. */
 async function finish(running: Running, expectedRounds: number): Promise<ScenarioReport> {
   const { report, target } = running;
+  if (target?.extraReport && report.rounds.length > 0) {
+    running.log('extra report');
+    try {
+      report.extra = await target.extraReport();
+    } catch (err) {
+      report.problems.push(`extra report failed: ${(err as Error).message}`);
+    }
+  }
   if (target) {
     try {
       await target.teardown();
@@ -411,6 +421,14 @@ function printTable(reports: ScenarioReport[]) {
   if (figureRows.length > 0) {
     console.log('\n' + formatTable(['scenario', 'figure', 'median', 'range', 'status'], figureRows, [false, false, true, true, false]));
   }
+  const extraRows = reports.flatMap((r) =>
+    Object.entries(r.extra ?? {}).map(([key, value], i) => [
+      i === 0 ? r.name : '',
+      key,
+      typeof value === 'number' ? fmt(value, Math.abs(value) < 100 && !Number.isInteger(value) ? 2 : 0) : value,
+    ]),
+  );
+  if (extraRows.length > 0) console.log('\n' + formatTable(['scenario', 'extra figure', 'value'], extraRows, [false, false, false]));
 }
 
 async function main() {

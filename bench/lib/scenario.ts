@@ -28,6 +28,12 @@ export interface ScenarioTarget {
   body?: string;
   /** Status every response must have; without it, every response must be 2xx. */
   expectStatus?: number;
+  /**
+   * Optional: figures beyond req/s (e.g. an end-to-end phase of its own), taken after the last
+   * measured round and before teardown(); printed under the table and kept in the results file.
+   * Throw to fail the scenario.
+   */
+  extraReport?(): Promise<ScenarioFigures>;
   teardown(): Promise<void>;
 }
 

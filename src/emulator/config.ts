@@ -43,6 +43,9 @@ export interface EmulatorTunables {
   mediaUrlTtlMs: number;
   /** Seconds between accepting a send and its `sent` status. */
   sentDelayMs: number;
+  /** Least real time between two runs of the status-step loop or the webhook pump while work keeps
+   * coming (batches work into fewer transactions and fuller webhook POSTs; adds at most this delay). */
+  workBatchMs: number;
 }
 
 export const DEFAULT_BEHAVIOUR: Behaviour = {
@@ -76,4 +79,5 @@ export const DEFAULT_TUNABLES: EmulatorTunables = {
   linkFetchTimeoutMs: 10_000,
   mediaUrlTtlMs: 5 * 60_000,
   sentDelayMs: 0,
+  workBatchMs: 5,
 };

@@ -608,7 +608,13 @@ export class Engine {
     this.flushAccepts();
     const now = this.now();
     let handled = 0;
-    const rows = this.store.all<MessageRow>('SELECT * FROM messages WHERE next_at IS NOT NULL AND next_at <= ? ORDER BY next_at LIMIT ?', now, limit);
+    // The body is read only for the steps that use it (link fetch, scripted reply).
+    const rows = this.store.all<MessageRow>(
+      `SELECT id, number_id, wa_id, direction, type, CASE WHEN next_step IN ('fetch', 'reply') THEN body ELSE '' END AS body, status,
+         error_code, pricing, biz_opaque, api_version, context_id, next_step, next_at, created_at, updated_at
+       FROM messages WHERE next_at IS NOT NULL AND next_at <= ? ORDER BY next_at LIMIT ?`,
+      now, limit,
+    );
     const fetches: MessageRow[] = [];
     this.store.tx(() => {
       for (const row of rows) {

@@ -52,16 +52,38 @@ export class WebhookSender {
     }
     for (const r of rows) this.leased.add(r.id);
     const queue = [...groups];
+    // Successful deliveries are marked in one statement per chunk, in one transaction, once every
+    // POST of this pump has finished (a crash before that re-sends them: at least once, as Meta).
+    const delivered: number[] = [];
     const workers = Array.from({ length: Math.min(e.t.webhookConcurrency, queue.length) }, async () => {
       for (let g = queue.shift(); g; g = queue.shift()) {
+        let ok = false;
         try {
-          await this.deliver(g);
+          const r = await this.deliver(g);
+          ok = r.status !== null && !r.error;
         } finally {
-          for (const r of g) this.leased.delete(r.id);
+          if (ok) for (const row of g) delivered.push(row.id);
+          else for (const row of g) this.leased.delete(row.id);
         }
       }
     });
-    await Promise.all(workers);
+    try {
+      await Promise.all(workers);
+    } finally {
+      if (delivered.length > 0) {
+        const now = e.now();
+        e.store.tx(() => {
+          for (let i = 0; i < delivered.length; i += 500) {
+            const ids = delivered.slice(i, i + 500);
+            e.store.run(
+              `UPDATE outbox SET state = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL WHERE id IN (${ids.map(() => '?').join(',')})`,
+              now, ...ids,
+            );
+          }
+        });
+      }
+      for (const id of delivered) this.leased.delete(id);
+    }
     return rows.length;
   }
 
@@ -127,9 +149,7 @@ export class WebhookSender {
       this.inflight--;
     }
     const now = e.now();
-    if (!error) {
-      e.store.run(`UPDATE outbox SET state = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL WHERE id IN (${marks})`, now, ...ids);
-    } else {
+    if (error) {
       e.store.tx(() => {
         for (const r of rows) {
           const attempts = r.attempts + 1;

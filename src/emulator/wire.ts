@@ -1,7 +1,7 @@
 /**
  * Meta's wire encoding and ids (reference: cloud-api-payloads.md §3.2, §4.3).
  */
-import { createHmac, randomBytes, randomInt } from 'node:crypto';
+import { createHmac, randomInt } from 'node:crypto';
 
 /**
  * Serialises a webhook body as Meta does: every non-ASCII UTF-16 code unit escaped as `\uXXXX`
@@ -29,11 +29,24 @@ export function numericId(): string {
   return s;
 }
 
-/** A WhatsApp message id shaped like Meta's: `wamid.` + base64 of a small binary record (≤128 chars). */
+let wamidSeq = randomInt(0, 0x10000);
+let wamidLastMs = 0;
+
+/**
+ * A WhatsApp message id shaped like Meta's: `wamid.` + base64 of a small binary record (≤128 chars)
+ * ending in 18 uppercase hex digits. Those digits are the time in milliseconds (6 bytes), a
+ * per-process sequence (2 bytes) and a random byte: unique, and ids made close in time sort close
+ * together, so the store's index on message ids is written at its tail rather than at random pages.
+ */
 export function wamid(waId: string): string {
   const digits = waId.replace(/\D/g, '').slice(0, 20);
   const head = Buffer.from([0x1c, 0x18, digits.length]);
-  const tail = Buffer.concat([Buffer.from([0x15, 0x02, 0x00, 0x11, 0x18, 0x12]), Buffer.from(randomBytes(9).toString('hex').toUpperCase()), Buffer.from([0x00])]);
+  const ms = Math.max(Date.now(), wamidLastMs);
+  wamidSeq = (wamidSeq + 1) & 0xffff;
+  // 65,536 ids within one millisecond: borrow the next millisecond rather than repeat an id.
+  wamidLastMs = wamidSeq === 0 ? ms + 1 : ms;
+  const hex = ms.toString(16).padStart(12, '0') + wamidSeq.toString(16).padStart(4, '0') + randomInt(0, 256).toString(16).padStart(2, '0');
+  const tail = Buffer.concat([Buffer.from([0x15, 0x02, 0x00, 0x11, 0x18, 0x12]), Buffer.from(hex.toUpperCase()), Buffer.from([0x00])]);
   return 'wamid.' + Buffer.concat([head, Buffer.from(digits), tail]).toString('base64');
 }
 
