@@ -5,6 +5,21 @@ export const PRIORITY = { agent: 0, api: 10, automation: 10, campaign: 20 } as c
 
 export const DISPATCH_CHANNEL = 'samvad_dispatch';
 
+declare module '../tables.ts' {
+  interface DispatchQueueTable {
+    /** Enqueue order (ms × 1000 + a per-process counter): per-recipient order and FIFO within a priority. */
+    seq: number;
+  }
+}
+
+let lastSeq = 0;
+
+/** Strictly increasing within the process, and in time order across processes (to the millisecond). */
+export function nextDispatchSeq(nowMs: number): number {
+  lastSeq = Math.max(lastSeq + 1, nowMs * 1000);
+  return lastSeq;
+}
+
 export interface EnqueueDispatchInput {
   messageId: string;
   numberId: string;
@@ -33,6 +48,7 @@ export async function enqueueDispatch(tx: Tx, input: EnqueueDispatchInput, wake:
       attempts: 0,
       last_error: null,
       created_at: input.now,
+      seq: nextDispatchSeq(input.now),
     })
     .execute();
   tx.afterCommit(() => wake(input.numberId));

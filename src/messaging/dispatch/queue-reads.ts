@@ -12,10 +12,10 @@ export interface DueRow {
 }
 
 /**
- * Due rows of a number that are the head of their recipient's line (no earlier message to that
+ * Due rows of a number that are the head of their recipient's line (no earlier-enqueued message to that
  * recipient still queued, in flight or waiting for a retry): this keeps per-recipient order while
- * the rest of the number's queue moves on. In (priority, message_id) order: agent replies and API
- * sends first; message ids are time-ordered, so within a priority the oldest first.
+ * the rest of the number's queue moves on. In (priority, seq) order: agent replies and API
+ * sends first; within a priority, first in first out.
  */
 export async function fetchDueHeads(database: Database, numberId: string, nowMs: number, limit: number): Promise<DueRow[]> {
   const rows = await database.db
@@ -31,12 +31,12 @@ export async function fetchDueHeads(database: Database, numberId: string, nowMs:
             .select(sql`1`.as('one'))
             .whereRef('e.number_id', '=', 'q.number_id')
             .whereRef('e.recipient', '=', 'q.recipient')
-            .whereRef('e.message_id', '<', 'q.message_id'),
+            .whereRef('e.seq', '<', 'q.seq'),
         ),
       ),
     )
     .orderBy('q.priority')
-    .orderBy('q.message_id')
+    .orderBy('q.seq')
     .limit(limit)
     .execute();
   return rows.map((r) => ({ ...r, priority: Number(r.priority), run_at: Number(r.run_at), expires_at: Number(r.expires_at), attempts: Number(r.attempts) }));
