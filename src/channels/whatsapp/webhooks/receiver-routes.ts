@@ -47,6 +47,8 @@ export async function registerWebhookReceiver(app: FastifyInstance, deps: Receiv
       async (request, reply) => {
         const q = request.query;
         const token = q['hub.verify_token'];
+        // The request log line prints the URL: keep the verify token out of it.
+        request.raw.url = `${WEBHOOK_PATH}?hub.mode=${encodeURIComponent(q['hub.mode'] ?? '')}&hub.verify_token=[redacted]`;
         const challenge = q['hub.challenge'];
         if (q['hub.mode'] !== 'subscribe' || !token || challenge === undefined) throw new AppError('forbidden', 'Verification failed');
         const rows = await deps.database.db.selectFrom('business_numbers').select(['verify_token_enc']).execute();
