@@ -24,8 +24,16 @@ export interface RoundResult {
   statusCodes: Record<string, number>;
 }
 
-export async function runLoad(target: ScenarioTarget, options: LoadOptions): Promise<RoundResult> {
+/**
+ * A scenario may vary each request (distinct recipients, unique Idempotency-Keys): autocannon
+ * calls this before every request with {method, path, headers, body}. Functions cannot cross to
+ * worker threads, so such scenarios run with --workers 0 (the default).
+ */
+export type RequestSetup = (req: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer }) => typeof req;
+
+export async function runLoad(target: ScenarioTarget & { setupRequest?: RequestSetup }, options: LoadOptions): Promise<RoundResult> {
   const result = await autocannon({
+    ...(target.setupRequest ? { requests: [{ setupRequest: target.setupRequest as never }] } : {}),
     url: target.url,
     method: target.method,
     headers: target.headers,
