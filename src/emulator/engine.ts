@@ -114,6 +114,8 @@ export class Engine {
   private readonly userCache = new Map<string, (UserRow & { b: Behaviour }) | null>();
   private readonly typingUntil = new Map<string, number>();
   private readonly fetching = new Set<string>();
+  /** Told of every committed status/message outbox row (the webhook sender delivers them from memory). */
+  outboxListener: ((row: OutboxRow, value: Json) => void) | null = null;
   private pendingAccepts: Array<{ run: () => void; resolve: () => void; reject: (err: unknown) => void }> = [];
   private mediaSecret: string;
 
@@ -581,10 +583,19 @@ export class Engine {
     const waba = this.waba(num.waba_id)!;
     const url = num.callback_url ?? waba.callback_url;
     if (!url) return;
-    this.store.run(
+    const row: OutboxRow = {
+      id: 0, waba_id: waba.id, number_id: num.id, kind, field, value: JSON.stringify(value), url, state: 'pending', attempts: 0,
+      next_at: at, created_at: this.now(), last_error: null, delivered_at: null,
+    };
+    const r = this.store.run(
       'INSERT INTO outbox (waba_id, number_id, kind, field, value, url, state, attempts, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)',
-      waba.id, num.id, kind, field, JSON.stringify(value), url, 'pending', at, this.now(),
+      row.waba_id, row.number_id, kind, field, row.value, url, 'pending', at, row.created_at,
     );
+    const listener = this.outboxListener;
+    if (listener) {
+      row.id = Number(r.lastInsertRowid);
+      this.store.afterCommit(() => listener(row, value));
+    }
   }
 
   /** WABA-level webhooks (template status, quality, tier) go to the WABA's callback, else to its numbers' callbacks. */

@@ -194,7 +194,7 @@ CREATE TABLE IF NOT EXISTS media (
   file_size INTEGER NOT NULL, filename TEXT, data BLOB NOT NULL, origin TEXT NOT NULL, created_at INTEGER NOT NULL,
   expires_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, waba_id TEXT NOT NULL, number_id TEXT, kind TEXT NOT NULL, field TEXT NOT NULL,
+  id INTEGER PRIMARY KEY, waba_id TEXT NOT NULL, number_id TEXT, kind TEXT NOT NULL, field TEXT NOT NULL,
   value TEXT NOT NULL, url TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
   next_at INTEGER NOT NULL, created_at INTEGER NOT NULL, last_error TEXT, delivered_at INTEGER);
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox(next_at) WHERE state = 'pending';
@@ -229,6 +229,8 @@ export class Store {
   private readonly cache = new Map<string, Database.Statement>();
   private readonly writesCached = new Map<string, boolean>();
   private readonly listeners: Array<() => void> = [];
+  private depth = 0;
+  private commitQueue: Array<() => void> = [];
   constructor(db: DB) {
     this.db = db;
   }
@@ -258,13 +260,31 @@ export class Store {
     if (this.writesCached.get(sql)) this.invalidate();
     return s.run(...params);
   }
+  /** Runs `fn` once what was written so far is committed: at once outside a transaction, else
+   * after the outermost transaction commits; dropped if the transaction (or savepoint) rolls back. */
+  afterCommit(fn: () => void): void {
+    if (this.depth === 0) fn();
+    else this.commitQueue.push(fn);
+  }
   tx<T>(fn: () => T): T {
+    const mark = this.commitQueue.length;
+    this.depth++;
+    let result: T;
     try {
-      return this.db.transaction(fn)();
+      result = this.db.transaction(fn)();
     } catch (err) {
+      this.depth--;
+      this.commitQueue.length = mark;
       this.invalidate();
       throw err;
     }
+    this.depth--;
+    if (this.depth === 0 && this.commitQueue.length > 0) {
+      const queue = this.commitQueue;
+      this.commitQueue = [];
+      for (const f of queue) f();
+    }
+    return result;
   }
   close(): void {
     this.db.close();
