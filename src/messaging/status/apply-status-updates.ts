@@ -124,7 +124,8 @@ async function applyOne(tx: Tx, clock: Clock, input: ApplyStatusUpdatesInput, s:
     await tx.db.updateTable('messages').set(set).where('id', '=', msg.id).execute();
   }
 
-  const seen = await tx.db
+  // A failure reported after delivery is not part of the message's story; anything else is kept once.
+  const seen = status === 'failed' && !moves ? true : await tx.db
     .selectFrom('message_status_events')
     .select('id')
     .where('message_id', '=', msg.id)
