@@ -107,11 +107,13 @@ export class Worker {
   private async loop(): Promise<void> {
     const { database, clock, logger, batchSize, concurrency, leaseMs, workerId, pollMs } = this.deps;
     const limit = Math.max(batchSize, concurrency);
-    // Set when a claim came back full: there is a backlog. If the buffer is then already empty
-    // when the next claim starts, one batch per claim round trip cannot keep the handlers busy,
-    // so that claim takes two batches (two statements, in the same group commit on SQLite). A
-    // worker never holds more than two batches, and only while it runs them faster than it claims.
+    // `backlog`: the last claim came back full. `starved`: every handler had finished (and the
+    // buffer was empty) by the time it came back, so one batch per claim round trip cannot keep
+    // the handlers busy. Then the next claim takes two batches (two statements, in the same group
+    // commit on SQLite). A worker never holds more than two batches, and only while it runs them
+    // faster than it can claim them.
     let backlog = false;
+    let starved = false;
     // Subscribed before the first claim: a commit after that claim is never missed.
     await this.listening;
     try {
@@ -131,9 +133,10 @@ export class Worker {
         const nowMs = clock.nowMs();
         const kinds = this.kinds();
         const claim = (count: number) => claimJobs(database, { kinds, limit: count, nowMs, leaseMs, workerId });
-        const double: boolean = backlog && this.held() === 0;
+        const double: boolean = backlog && starved;
         const jobs: ClaimedJob[] = double ? await claimBoth(claim(n), claim(limit), this.buffer) : await claim(n);
         backlog = jobs.length === (double ? n + limit : n);
+        starved = this.held() === 0;
         this.markReady();
         if (!this.running) {
           this.buffer.push(...jobs);
