@@ -6,6 +6,7 @@ import { registerAdminRoutes } from '../workspaces/routes/admin-routes.ts';
 import { registerWorkspaceRoutes } from '../workspaces/routes/workspace-routes.ts';
 import { registerAdminJobRoutes } from './admin-jobs.ts';
 import { registerInstanceRoute } from './instance.ts';
+import { registerHistoryRoutes } from '../messaging/history/routes.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -42,4 +43,5 @@ export async function nativeApiPlugin(app: FastifyInstance, ctx: AppContext) {
   registerWorkspaceRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
   registerAdminJobRoutes(app, ctx);
+  registerHistoryRoutes(app, ctx);
 }
