@@ -133,6 +133,9 @@ export async function prepareSending(app: TestApp): Promise<SendFixture> {
     );
     number = { id, phone_number_id: emu.phone_number_id, waba_id: emu.waba_id };
   }
+  // These templates exist only here, not in the emulator's WABA: a lazy sync on a lookup miss
+  // would (rightly) mark them DELETED, so these tests turn lazy sync off.
+  delete app.context.templateRefresher;
   await storeSyncedTemplates(app.context.database, app.context.clock, ws.id, number.waba_id, TEST_TEMPLATES);
   return { workspaceId: ws.id, numberId: number.id, phoneNumberId: number.phone_number_id, wabaId: number.waba_id };
 }
