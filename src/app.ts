@@ -17,6 +17,7 @@ import { JobQueue } from './platform/queue/index.ts';
 import { createMemoryRateLimiter } from './platform/rate-limit.ts';
 import { setupRetention } from './platform/retention/index.ts';
 import { publicApiPlugin } from './public-api/plugin.ts';
+import { createTemplateRefresher, syncNumberTemplatesNow } from './templates/index.ts';
 import { AdminTokenChecker } from './workspaces/admin-token.ts';
 import { KeyAuthenticator } from './workspaces/authenticate-key.ts';
 import { bootstrapInstance, type BootstrapResult } from './workspaces/bootstrap.ts';
@@ -24,6 +25,7 @@ import { createEmulator, SEEDED_CUSTOMERS, type Emulator } from './emulator/inde
 import {
   checkSecretKey,
   connectSandboxNumber,
+  getNumberCredentials,
   createWhatsAppServices,
   registerWhatsAppApiRoutes,
   registerWhatsAppHttp,
@@ -107,6 +109,14 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       sandbox,
       whatsapp,
     };
+    // Templates: synced lazily on a send's lookup miss (at most once a minute per WABA), and at start for the sandbox number.
+    context.templateRefresher = createTemplateRefresher({
+      database,
+      clock,
+      logger,
+      channel: whatsapp.channel,
+      credentials: (workspaceId, numberId) => getNumberCredentials(database, whatsapp!.secrets, workspaceId, numberId),
+    });
 
     let url = config.publicUrl;
     if (config.role !== 'worker') {
@@ -129,7 +139,10 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       emulator?.setPublicBaseUrl(url);
       emulator?.start();
       // Sandbox: connect the emulator's number and register our webhook URL (handshake needs the server up).
-      if (emulator) await connectSandboxNumber({ database, clock, logger, secrets: whatsapp.secrets, emulator, url });
+      if (emulator) {
+        const sandboxNumberId = await connectSandboxNumber({ database, clock, logger, secrets: whatsapp.secrets, emulator, url });
+        if (sandboxNumberId) await syncNumberTemplatesNow(database, context.templateRefresher, sandboxNumberId);
+      }
     }
     if (config.role !== 'api') queue.start();
 
