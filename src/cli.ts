@@ -12,6 +12,7 @@ import { createLogger } from './platform/logger.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from './workspaces/api-keys.ts';
 import { createWorkspace } from './workspaces/create-workspace.ts';
 import { firstWorkspace, listWorkspaces } from './workspaces/get-workspaces.ts';
+import { NUMBERS_CLI_HELP, NUMBERS_CLI_OPTIONS, NumbersUsageError, runNumbersCommand } from './channels/whatsapp/numbers/cli.ts';
 
 const HELP = `samvad ${VERSION} — self-hosted WhatsApp-first customer messaging
 
@@ -26,7 +27,7 @@ Usage:
   samvad keys create [--workspace ID] [--name NAME] [--role owner|admin|agent]
                                    Create an API key (printed once)
   samvad keys revoke KEY_ID [--workspace ID]
-  samvad emulator [--port N] [--data-dir DIR]
+${NUMBERS_CLI_HELP}  samvad emulator [--port N] [--data-dir DIR]
                                    Run the WhatsApp Cloud API emulator on its own
   samvad --help | --version
 
@@ -52,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
       'time-zone': { type: 'string' },
       'rate-limit': { type: 'string' },
       workspace: { type: 'string' },
+      ...NUMBERS_CLI_OPTIONS,
     },
   });
   if (values.version) {
@@ -136,6 +138,15 @@ async function main(argv: string[]): Promise<number> {
         } else {
           throw new UsageError('keys takes list, create or revoke');
         }
+      });
+    case 'numbers':
+      return withDatabase(flags, { migrate: true }, async (database, config) => {
+        const workspaceId = values.workspace ?? (await firstWorkspace(database))?.id;
+        if (!workspaceId) throw new UsageError('No workspace exists yet; start Samvad once or create one with `samvad workspaces create`');
+        const logger = createLogger({ level: 'warn' });
+        await runNumbersCommand({ database, config, clock: createClock(), logger, workspaceId, out: (l) => process.stdout.write(`${l}\n`) }, sub, arg, values).catch((err: unknown) => {
+          throw err instanceof NumbersUsageError ? new UsageError(err.message) : err;
+        });
       });
     case 'emulator': {
       const config = loadConfig(process.env, flags);

@@ -85,7 +85,7 @@ describe('business numbers', () => {
 
     expect((await call('GET', `/numbers/${id}`)).json.displayPhoneNumber).toBe('+91 99999 00000');
     expect((await call('POST', '/numbers', { phoneNumberId: '555000111', wabaId: '1', displayPhoneNumber: '+91 1', accessToken: ACCESS_TOKEN, appSecret: APP_SECRET })).status).toBe(400);
-    const dup = await call('POST', '/numbers', { phoneNumberId: '555000111', wabaId: '1', displayPhoneNumber: '+9112345', accessToken: ACCESS_TOKEN, appSecret: APP_SECRET });
+    const dup = await call('POST', '/numbers', { phoneNumberId: '555000111', wabaId: '1', displayPhoneNumber: '+9112345', accessToken: ACCESS_TOKEN, appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN });
     expect(dup.status).toBe(409);
     expect((await call('POST', '/numbers', { phoneNumberId: '1', wabaId: '1', displayPhoneNumber: '+9112345', accessToken: 'short', appSecret: APP_SECRET })).status).toBe(400);
 
@@ -145,6 +145,7 @@ describe('business numbers', () => {
       displayPhoneNumber: other.display_phone_number,
       accessToken: `${em.access_token}-wrong`,
       appSecret: other.app_secret,
+      verifyToken: 'another-verify-token',
       graphBaseUrl: `${app.url}/graph/v21.0`,
     });
     const r = await call('POST', `/numbers/${added.json.id}/test`);

@@ -47,14 +47,14 @@ const common = {
   verifiedName: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
   accessToken: secret,
   appSecret: secret,
-  verifyToken: Type.Optional(secret),
+  verifyToken: Type.Optional({ ...secret, description: "The token Meta's webhook handshake presents (you choose it; enter the same in Meta's dashboard). Required when adding." }),
   graphBaseUrl: Type.Optional(Type.String({ format: 'uri', description: 'Default https://graph.facebook.com/v21.0' })),
   throughputMps: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Default 80' })),
   messagingLimitTier: Type.Optional(Type.String({ enum: [...TIERS] })),
   isDefault: Type.Optional(Type.Boolean()),
 };
 
-export const AddNumberBody = Type.Object({ phoneNumberId: graphId, ...common }, { additionalProperties: false });
+export const AddNumberBody = Type.Object({ phoneNumberId: graphId, ...common, verifyToken: secret }, { additionalProperties: false });
 export const UpdateNumberBody = Type.Partial(Type.Object(common), { additionalProperties: false, minProperties: 1 });
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
