@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EventEmitter } from 'node:events';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteAdapter, SqliteDialect, type DialectAdapter } from 'kysely';
+import { Kysely, SqliteAdapter, SqliteDialect, type DialectAdapter, type SqliteDatabase } from 'kysely';
 import type { Logger } from '../logger.ts';
 import { AfterCommit, pingDb, type Database, type Db, type Tx } from './database.ts';
 import type { Tables } from './tables.ts';
@@ -153,6 +153,33 @@ class GroupCommitter {
   }
 }
 
+/**
+ * Kysely's SQLite driver prepares every statement on every call; preparing showed up as 7–15% of
+ * CPU on the queue's hot path. Statements are reusable in better-sqlite3, so keep the most recent
+ * ones by SQL text. A statement still iterating (a streamed query) is busy and cannot be shared:
+ * then a fresh one is prepared.
+ */
+function withStatementCache(raw: BetterSqlite3.Database, maxStatements = 500): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(sqlText: string) {
+      const hit = cache.get(sqlText);
+      if (hit && !hit.busy) {
+        cache.delete(sqlText);
+        cache.set(sqlText, hit);
+        return hit;
+      }
+      const stmt = raw.prepare(sqlText);
+      if (!hit) {
+        cache.set(sqlText, stmt);
+        if (cache.size > maxStatements) cache.delete(cache.keys().next().value!);
+      }
+      return stmt;
+    },
+  };
+}
+
 export function openSqlite(options: SqliteOptions): Database {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const raw = new BetterSqlite3(options.path);
@@ -161,7 +188,7 @@ export function openSqlite(options: SqliteOptions): Database {
   raw.pragma('synchronous = FULL');
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = ON');
-  const db = new Kysely<Tables>({ dialect: new SamvadSqliteDialect({ database: raw }) });
+  const db = new Kysely<Tables>({ dialect: new SamvadSqliteDialect({ database: withStatementCache(raw) }) });
   const committer = new GroupCommitter(db, raw, options.groupCommitMs, options.logger);
   const bus = new EventEmitter();
   bus.setMaxListeners(0);
