@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROCESS_WEBHOOK_JOB } from '../../src/channels/whatsapp/index.ts';
+import { getNumberCredentials, PROCESS_WEBHOOK_JOB } from '../../src/channels/whatsapp/index.ts';
+import { storeSyncedTemplates } from '../../src/templates/index.ts';
 import { waitFor } from '../../src/platform/queue/test-helpers.ts';
 import { startTestApp, type TestApp } from '../helpers/start-test-app.ts';
 
@@ -136,6 +137,19 @@ describe('webhook delivery (POST)', () => {
       async () => (await db().selectFrom('business_numbers').select('quality_rating').where('phone_number_id', '=', phoneNumberId).executeTakeFirstOrThrow()).quality_rating === 'RED',
       'quality rating RED',
     );
+    await allProcessed();
+  });
+
+  it('a template status webhook updates the stored template (through templates.applyTemplateStatus)', async () => {
+    const n = await db().selectFrom('business_numbers').selectAll().where('phone_number_id', '=', phoneNumberId).executeTakeFirstOrThrow();
+    const creds = await getNumberCredentials(app.context.database, app.context.whatsapp.secrets, n.workspace_id, n.id);
+    const listed = await app.context.whatsapp.channel.listTemplates(creds);
+    await storeSyncedTemplates(app.context.database, app.context.clock, n.workspace_id, n.waba_id, listed);
+    const hello = listed.find((t) => t.name === 'hello_world')!;
+    const res = await fetch(`${app.url}/emulator/templates/${hello.id}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ event: 'PAUSED' }) });
+    expect(res.status).toBe(200);
+    const status = async () => (await db().selectFrom('templates').select('status').where('provider_template_id', '=', hello.id).executeTakeFirstOrThrow()).status;
+    await waitFor(async () => (await status()) === 'PAUSED', 'template PAUSED');
     await allProcessed();
   });
 });
