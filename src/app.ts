@@ -22,6 +22,8 @@ import { AdminTokenChecker } from './workspaces/admin-token.ts';
 import { KeyAuthenticator } from './workspaces/authenticate-key.ts';
 import { bootstrapInstance, type BootstrapResult } from './workspaces/bootstrap.ts';
 import { createEmulator, SEEDED_CUSTOMERS, type Emulator } from './emulator/index.ts';
+import { createDispatchNumberLoader } from './channels/whatsapp/numbers/load-dispatch-number.ts';
+import { createDispatcher, type Dispatcher } from './messaging/dispatch/dispatcher.ts';
 import {
   checkSecretKey,
   connectSandboxNumber,
@@ -72,6 +74,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   let queue: JobQueue | undefined;
   let emulator: Emulator | undefined;
   let whatsapp: WhatsAppServices | undefined;
+  let dispatcher: Dispatcher | undefined;
   try {
     const applied = await migrateToLatest(database, migrations);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
@@ -85,16 +88,27 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       leaseMs: config.jobLeaseMs,
       concurrency: config.jobConcurrency,
     });
-    // Sandbox mode: the Cloud API emulator runs in this process. `auto` turns it on for the
-    // single-process setup (role all); a scaled-out cluster runs `samvad emulator` on its own.
     // Modules register their accumulating data with `retention` before the queue starts.
     const retention = setupRetention({ database, clock, logger, queue, config: config.retention });
+    // Sandbox mode: the Cloud API emulator runs in this process. `auto` turns it on for the
+    // single-process setup (role all); a scaled-out cluster runs `samvad emulator` on its own.
     const sandbox = config.sandbox === 'on' || (config.sandbox === 'auto' && config.role === 'all');
     // WhatsApp channel: secret key (refuses to start without one when numbers exist), adapter,
     // media store; its webhook job and retention kinds.
     whatsapp = createWhatsAppServices({ config, clock, logger });
     await checkSecretKey(database, whatsapp);
     registerWhatsAppJobs({ database, clock, logger, queue, retention, config, services: whatsapp });
+    // The dispatcher owns numbers with queued messages (worker roles) and paces their sends; an
+    // API-only process still wakes the owners elsewhere (NOTIFY).
+    dispatcher = createDispatcher({
+      database,
+      clock,
+      logger: logger.child({ component: 'dispatcher' }),
+      channel: whatsapp.channel,
+      loadNumber: createDispatchNumberLoader(database, whatsapp.secrets),
+    });
+    const wakeDispatch = (numberId: string) => dispatcher!.wake(numberId);
+    whatsapp.onResume = wakeDispatch;
     const context: AppContext = {
       config,
       clock,
@@ -108,6 +122,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       version: VERSION,
       sandbox,
       whatsapp,
+      dispatch: { wake: wakeDispatch },
     };
     // Templates: synced lazily on a send's lookup miss (at most once a minute per WABA), and at start for the sandbox number.
     context.templateRefresher = createTemplateRefresher({
@@ -144,7 +159,10 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
         if (sandboxNumberId) await syncNumberTemplatesNow(database, context.templateRefresher, sandboxNumberId);
       }
     }
-    if (config.role !== 'api') queue.start();
+    if (config.role !== 'api') {
+      queue.start();
+      dispatcher.start();
+    }
 
     logger.info({ url, role: config.role, database: config.databaseUrl ? redactUrl(config.databaseUrl) : join(config.dataDir, 'samvad.db'), sandbox }, 'Samvad started');
     if (options.banner ?? config.logLevel !== 'silent') printBanner(url, boot, config, emulator);
@@ -158,13 +176,14 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       ...(boot.apiKey ? { apiKey: boot.apiKey } : {}),
       ...(boot.adminToken ? { adminToken: boot.adminToken } : {}),
       ...(emulator ? { emulator } : {}),
-      close: () => (closing ??= shutdown(http, queue!, database, logger, emulator, whatsapp)),
+      close: () => (closing ??= shutdown(http, queue!, database, logger, emulator, whatsapp, dispatcher)),
     };
     return running;
   } catch (err) {
     await http?.close().catch(() => {});
     await emulator?.close().catch(() => {});
     await queue?.stop().catch(() => {});
+    await dispatcher?.stop().catch(() => {});
     await whatsapp?.close().catch(() => {});
     await database.close().catch(() => {});
     throw err;
@@ -213,12 +232,15 @@ async function registerDashboard(app: FastifyInstance) {
   await app.register(fastifyStatic, { root: dist, prefix: '/', wildcard: false, decorateReply: false, index: ['index.html'] });
 }
 
-async function shutdown(http: FastifyInstance | undefined, queue: JobQueue, database: Database, logger: Logger, emulator: Emulator | undefined, whatsapp?: WhatsAppServices) {
-  logger.info('shutting down: no new requests, finishing in-flight requests and jobs');
-  // Stop accepting and finish in-flight requests; then let running jobs finish; then close storage.
+async function shutdown(http: FastifyInstance | undefined, queue: JobQueue, database: Database, logger: Logger, emulator: Emulator | undefined, whatsapp?: WhatsAppServices, dispatcher?: Dispatcher) {
+  logger.info('shutting down: finishing in-flight sends, jobs and requests');
+  // Sends and jobs first, together (each has a grace period; the 10 s budget holds): in sandbox
+  // mode their calls go to the emulator on our own HTTP server, which must still answer. Then stop
+  // accepting and finish in-flight requests (what they write is durable and picked up at the next
+  // start), then close storage.
+  await Promise.all([dispatcher?.stop(), queue.stop()]);
   await http?.close();
   await emulator?.close();
-  await queue.stop();
   await whatsapp?.close();
   await database.close();
   logger.info('shutdown complete');

@@ -26,6 +26,8 @@ export interface AppContext {
   sandbox: boolean;
   /** The WhatsApp channel: Cloud API adapter, secret box, media store and signed media URLs. */
   whatsapp: WhatsAppServices;
+  /** Wakes the dispatcher that owns a number once new sends for it are committed. */
+  dispatch: { wake(numberId: string): void };
   /** Lazy template sync on a send's lookup miss (set once the WhatsApp channel is wired). */
   templateRefresher?: TemplateRefresher;
 }
