@@ -3,6 +3,7 @@ import { upsertContactFromInbound } from '../../src/contacts/index.ts';
 import type { ProviderTemplate } from '../../src/channels/whatsapp/types.ts';
 import { newId } from '../../src/platform/ids.ts';
 import { storeSyncedTemplates } from '../../src/templates/index.ts';
+import { pauseNumberDispatch } from '../../src/channels/whatsapp/index.ts';
 import type { TestApp } from '../helpers/start-test-app.ts';
 
 export const ASHA = '919800000001';
@@ -137,6 +138,11 @@ export async function prepareSending(app: TestApp): Promise<SendFixture> {
   // would (rightly) mark them DELETED, so these tests turn lazy sync off.
   delete app.context.templateRefresher;
   await storeSyncedTemplates(app.context.database, app.context.clock, ws.id, number.waba_id, TEST_TEMPLATES);
+  // These tests check what a send stores before it is answered (the message queued, its dispatch
+  // row); pausing the number's dispatch (what an account-level error does) keeps the dispatcher
+  // from consuming those rows while the tests look at them. End-to-end delivery is covered by
+  // end-to-end.db.test.ts.
+  await pauseNumberDispatch(app.context.database, app.context.clock, number.id, 'send API tests inspect queued messages');
   return { workspaceId: ws.id, numberId: number.id, phoneNumberId: number.phone_number_id, wabaId: number.waba_id };
 }
 

@@ -11,6 +11,7 @@ import type { MetaError, NumberCredentials, SendOutcome } from '../../channels/w
 import type { OutboundContent, OutboundSend } from '../content.ts';
 import { enqueueDispatch, PRIORITY } from './enqueue-dispatch.ts';
 import type { DispatchNumber, SendChannel } from './types.ts';
+import { messageRow } from '../message-row.ts';
 
 export async function createTestWorkspace(database: Database, clock: Clock): Promise<string> {
   return database.transaction(async (tx) => (await createWorkspaceIn(tx, clock, { name: 'Dispatch test' })).id);
@@ -59,7 +60,7 @@ export async function queueMessages(database: Database, clock: Clock, inputs: Qu
         const content = input.content ?? HELLO;
         await tx.db
           .insertInto('messages')
-          .values({
+          .values(messageRow({
             id,
             workspace_id: input.workspaceId,
             number_id: input.numberId,
@@ -69,29 +70,12 @@ export async function queueMessages(database: Database, clock: Clock, inputs: Qu
             type: content.type,
             content: JSON.stringify(content),
             source: input.source ?? 'api',
-            callback_data: null,
-            campaign_id: null,
-            reply_to_wamid: null,
             template_name: content.type === 'template' ? 'hello_world' : null,
-            template_language: null,
-            template_category: null,
-            wamid: null,
             status: 'queued',
-            error_code: null,
-            error_title: null,
-            error_details: null,
-            pricing_category: null,
-            pricing_type: null,
-            billable: null,
-            attempts: 0,
             expires_at: now + (input.ttlMs ?? 24 * 3_600_000),
             created_at: now,
-            sent_at: null,
-            delivered_at: null,
-            read_at: null,
-            failed_at: null,
             updated_at: now,
-          })
+          }))
           .execute();
         await enqueueDispatch(
           tx,

@@ -4,6 +4,7 @@ import { newId } from '../../platform/ids.ts';
 import { upsertContactFromInbound } from '../../contacts/index.ts';
 import { inboundMeter } from '../dispatch/inbound-meter.ts';
 import type { InboundMessage } from '../provider-events.ts';
+import { messageRow } from '../message-row.ts';
 
 /** The customer service window (limits §4.1) and the free entry point window (§4.2). */
 export const SERVICE_WINDOW_MS = 24 * 3_600_000;
@@ -65,7 +66,7 @@ async function recordOne(tx: Tx, dialect: Dialect, clock: Clock, input: RecordIn
   };
   const inserted = await tx.db
     .insertInto('messages')
-    .values({
+    .values(messageRow({
       id,
       workspace_id: input.workspaceId,
       number_id: input.numberId,
@@ -75,29 +76,12 @@ async function recordOne(tx: Tx, dialect: Dialect, clock: Clock, input: RecordIn
       type: m.type,
       content: JSON.stringify(content),
       source: 'customer',
-      callback_data: null,
-      campaign_id: null,
       reply_to_wamid: m.contextWamid,
-      template_name: null,
-      template_language: null,
-      template_category: null,
       wamid: m.wamid,
       status: 'received',
-      error_code: null,
-      error_title: null,
-      error_details: null,
-      pricing_category: null,
-      pricing_type: null,
-      billable: null,
-      attempts: 0,
-      expires_at: null,
       created_at: m.occurredAt,
-      sent_at: null,
-      delivered_at: null,
-      read_at: null,
-      failed_at: null,
       updated_at: now,
-    })
+    }))
     // Two deliveries of one webhook processed at once (PostgreSQL): the unique wamid decides.
     .onConflict((oc) => oc.column('wamid').doNothing())
     .executeTakeFirst();

@@ -7,6 +7,7 @@ import type { OutboundContent } from '../content.ts';
 import { enqueueDispatch, PRIORITY } from '../dispatch/enqueue-dispatch.ts';
 import { answerAfterRace, IdempotencyRace, storeIdempotencyKey, type IdempotencyRequest, type StoredAnswer } from './idempotency.ts';
 import type { SendingNumber } from './sending-numbers.ts';
+import { messageRow } from '../message-row.ts';
 
 /** Authentication templates expire after 10 minutes (Meta's default for them). */
 export const AUTHENTICATION_TTL_MS = 10 * 60_000;
@@ -57,7 +58,7 @@ export async function acceptSend(database: Database, clock: Clock, input: Accept
       const contactId = input.contactId ?? (await upsertContactForSend(tx, clock, { workspaceId: input.workspaceId, phone: input.phone, userId: input.userId })).id;
       await tx.db
         .insertInto('messages')
-        .values({
+        .values(messageRow({
           id: messageId,
           workspace_id: input.workspaceId,
           number_id: input.number.id,
@@ -73,23 +74,11 @@ export async function acceptSend(database: Database, clock: Clock, input: Accept
           template_name: input.template?.name ?? null,
           template_language: input.template?.language ?? null,
           template_category: input.template?.category ?? null,
-          wamid: null,
           status: 'queued',
-          error_code: null,
-          error_title: null,
-          error_details: null,
-          pricing_category: null,
-          pricing_type: null,
-          billable: null,
-          attempts: 0,
           expires_at: expiresAt,
           created_at: now,
-          sent_at: null,
-          delivered_at: null,
-          read_at: null,
-          failed_at: null,
           updated_at: now,
-        })
+        }))
         .execute();
       await tx.db
         .insertInto('conversations')
