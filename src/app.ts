@@ -54,6 +54,8 @@ export interface RunningApp {
   http: FastifyInstance | undefined;
   /** The in-process Cloud API emulator (sandbox mode). */
   emulator?: Emulator;
+  /** The dispatcher (its stats() are read by the fault tests). */
+  dispatcher?: Dispatcher;
   /** The default workspace's key, when this start created it. */
   apiKey?: string;
   /** The operator token, when this start generated it. */
@@ -176,6 +178,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       ...(boot.apiKey ? { apiKey: boot.apiKey } : {}),
       ...(boot.adminToken ? { adminToken: boot.adminToken } : {}),
       ...(emulator ? { emulator } : {}),
+      ...(dispatcher ? { dispatcher } : {}),
       close: () => (closing ??= shutdown(http, queue!, database, logger, emulator, whatsapp, dispatcher)),
     };
     return running;
