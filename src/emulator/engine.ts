@@ -4,6 +4,7 @@
  * HTTP routes are thin wrappers over these methods (graph-routes.ts, control-routes.ts).
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
 import { newSecret } from '../platform/ids.ts';
@@ -116,6 +117,15 @@ export class Engine {
   private readonly fetching = new Set<string>();
   /** Told of every committed status/message outbox row (the webhook sender delivers them from memory). */
   outboxListener: ((row: OutboxRow, value: Json) => void) | null = null;
+  /**
+   * Copies (without body) of outgoing messages whose next step was committed by this process, and
+   * a heap of their due times: processDue takes due steps from here instead of reading them back.
+   * The messages table stays the record: it is read when nothing here is due and at least every
+   * FULL_READ_MS (steps after a link fetch, rows of an earlier process, anything dropped here).
+   */
+  private readonly dueRows = new Map<string, MessageRow>();
+  private dueHeap: Array<[number, string]> = [];
+  private lastFullRead = Number.NEGATIVE_INFINITY;
   private pendingAccepts: Array<{ run: () => void; resolve: () => void; reject: (err: unknown) => void }> = [];
   private mediaSecret: string;
 
@@ -507,12 +517,20 @@ export class Engine {
         nextAt = now + this.t.sentDelayMs + b.deliveryDelayMs;
       }
     }
+    const pricingJson = JSON.stringify({ pricing, conversation });
     this.store.run(
       `INSERT INTO messages (id, number_id, wa_id, direction, type, body, status, error_code, pricing, biz_opaque, api_version, context_id, next_step, next_at, created_at, updated_at)
        VALUES (?, ?, ?, 'out', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      id, num.id, v.waId, v.type, JSON.stringify(body), status, failure?.code ?? null, JSON.stringify({ pricing, conversation }),
+      id, num.id, v.waId, v.type, JSON.stringify(body), status, failure?.code ?? null, pricingJson,
       v.bizOpaque, apiVersion, v.contextId, nextStep, nextAt, now, now,
     );
+    if (nextStep === 'deliver' && nextAt !== null) {
+      const row: MessageRow = {
+        id, number_id: num.id, wa_id: v.waId, direction: 'out', type: v.type, body: '', status, error_code: null, pricing: pricingJson,
+        biz_opaque: v.bizOpaque, api_version: apiVersion, context_id: v.contextId, next_step: nextStep, next_at: nextAt, created_at: now, updated_at: now,
+      };
+      this.store.afterCommit(() => this.remember(row));
+    }
     const msg = { id, wa_id: v.waId, biz_opaque: v.bizOpaque, number_id: num.id };
     if (failure) {
       this.enqueueStatus(num, msg, 'failed', now + this.t.sentDelayMs, { errors: [webhookError(failure.code, failure.details)] });
@@ -615,31 +633,66 @@ export class Engine {
   }
 
   /** Runs every message step and job that is due. Returns how many were handled. */
+  /** Keeps a committed step in memory (see dueRows). */
+  private remember(row: MessageRow): void {
+    if (row.next_at === null) {
+      this.dueRows.delete(row.id);
+      return;
+    }
+    if (this.dueRows.size >= 200_000 && !this.dueRows.has(row.id)) return; // the table has it
+    this.dueRows.set(row.id, row);
+    heapPush(this.dueHeap, [row.next_at, row.id]);
+  }
+
+  private forgetDue(): void {
+    this.dueRows.clear();
+    this.dueHeap = [];
+  }
+
   processDue(limit = 500): number {
     this.flushAccepts();
     const now = this.now();
     let handled = 0;
-    // The body is read only for the steps that use it (link fetch, scripted reply).
-    const rows = this.store.all<MessageRow>(
-      `SELECT id, number_id, wa_id, direction, type, CASE WHEN next_step IN ('fetch', 'reply') THEN body ELSE '' END AS body, status,
-         error_code, pricing, biz_opaque, api_version, context_id, next_step, next_at, created_at, updated_at
-       FROM messages WHERE next_at IS NOT NULL AND next_at <= ? ORDER BY next_at LIMIT ?`,
-      now, limit,
-    );
-    const fetches: MessageRow[] = [];
-    this.store.tx(() => {
-      for (const row of rows) {
-        if (row.next_step === 'fetch') {
-          if (this.fetching.has(row.id)) continue;
-          fetches.push(row);
-          // Lease: if the process dies mid-fetch the step comes back in a minute.
-          this.store.run('UPDATE messages SET next_at = ? WHERE id = ?', now + 60_000, row.id);
-          continue;
-        }
-        this.step(row, now);
-        handled++;
+    const rows: MessageRow[] = [];
+    const taken = new Set<string>();
+    while (rows.length < limit && this.dueHeap.length > 0 && this.dueHeap[0]![0] <= now) {
+      const [at, id] = heapPop(this.dueHeap)!;
+      const row = this.dueRows.get(id);
+      if (!row || row.next_at !== at || taken.has(id)) continue; // a stale entry: the step moved on
+      rows.push(row);
+      taken.add(id);
+    }
+    if (rows.length === 0 || performance.now() - this.lastFullRead >= FULL_READ_MS) {
+      this.lastFullRead = performance.now();
+      // The body is read only for the steps that use it (link fetch, scripted reply).
+      const stored = this.store.all<MessageRow>(
+        `SELECT id, number_id, wa_id, direction, type, CASE WHEN next_step IN ('fetch', 'reply') THEN body ELSE '' END AS body, status,
+           error_code, pricing, biz_opaque, api_version, context_id, next_step, next_at, created_at, updated_at
+         FROM messages WHERE next_at IS NOT NULL AND next_at <= ? ORDER BY next_at LIMIT ?`,
+        now, limit,
+      );
+      for (const r of stored) {
+        if (rows.length >= limit || taken.has(r.id)) continue;
+        // The memory copy, if any, is the one the step updates (so its heap entries go stale).
+        const mem = this.dueRows.get(r.id);
+        if (mem) mem.body = r.body;
+        rows.push(mem ?? r);
+        taken.add(r.id);
       }
-    });
+    }
+    for (const row of rows) {
+      if (row.next_step === 'reply' && row.body === '') {
+        row.body = this.store.get<{ body: string }>('SELECT body FROM messages WHERE id = ?', row.id)?.body ?? '{}';
+      }
+    }
+    const fetches: MessageRow[] = [];
+    try {
+      this.store.tx(() => this.runSteps(rows, now, fetches, () => handled++));
+    } catch (err) {
+      this.forgetDue(); // copies may have moved ahead of the rolled-back rows
+      throw err;
+    }
+    for (const row of rows) if (this.dueRows.get(row.id) === row) this.remember(row);
     for (const row of fetches) {
       this.fetching.add(row.id);
       void this.fetchMedia(row).finally(() => this.fetching.delete(row.id));
@@ -654,6 +707,23 @@ export class Engine {
       handled++;
     }
     return handled;
+  }
+
+  private runSteps(rows: MessageRow[], now: number, fetches: MessageRow[], count: () => void): void {
+    {
+      for (const row of rows) {
+        if (row.next_step === 'fetch') {
+          if (this.fetching.has(row.id)) continue;
+          fetches.push(row);
+          // Lease: if the process dies mid-fetch the step comes back in a minute.
+          this.store.run('UPDATE messages SET next_at = ? WHERE id = ?', now + 60_000, row.id);
+          this.dueRows.delete(row.id);
+          continue;
+        }
+        this.step(row, now);
+        count();
+      }
+    }
   }
 
   /** Earliest due time of any pending message step or job. */
@@ -677,13 +747,21 @@ export class Engine {
     const user = this.user(row.wa_id);
     if (!num || !user) {
       this.store.run('UPDATE messages SET next_step = NULL, next_at = NULL WHERE id = ?', row.id);
+      row.next_step = null;
+      row.next_at = null;
       return;
     }
     const b = user.b;
     const { pricing, conversation } = JSON.parse(row.pricing ?? '{}') as { pricing?: Pricing; conversation?: Json };
     const msg = { id: row.id, wa_id: row.wa_id, biz_opaque: row.biz_opaque };
-    const setNext = (status: string, step: MessageRow['next_step'], at: number | null) =>
+    // The row object follows what is written, so a memory copy (dueRows) stays equal to the table.
+    const setNext = (status: string, step: MessageRow['next_step'], at: number | null) => {
       this.store.run('UPDATE messages SET status = ?, next_step = ?, next_at = ?, updated_at = ? WHERE id = ?', status, step, at, processedAt, row.id);
+      row.status = status;
+      row.next_step = step;
+      row.next_at = at;
+      row.updated_at = processedAt;
+    };
     const replyStep = (): [MessageRow['next_step'], number | null] =>
       this.shouldReply(user, row) ? ['reply', now + (b.reply?.delayMs ?? 0)] : [null, null];
     switch (row.next_step) {
@@ -1498,6 +1576,39 @@ export class Engine {
       ? this.store.all<OutboxRow>('SELECT * FROM outbox WHERE state = ? ORDER BY id DESC LIMIT ?', state, limit)
       : this.store.all<OutboxRow>('SELECT * FROM outbox ORDER BY id DESC LIMIT ?', limit);
   }
+}
+
+/** Longest time processDue goes without reading the messages table while memory keeps it busy. */
+const FULL_READ_MS = 100;
+
+function heapPush(h: Array<[number, string]>, e: [number, string]): void {
+  h.push(e);
+  let i = h.length - 1;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (h[p]![0] <= e[0]) break;
+    h[i] = h[p]!;
+    i = p;
+  }
+  h[i] = e;
+}
+
+function heapPop(h: Array<[number, string]>): [number, string] | undefined {
+  const top = h[0];
+  const last = h.pop();
+  if (top === undefined || last === undefined || h.length === 0) return top;
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= h.length) break;
+    const r = l + 1;
+    const c = r < h.length && h[r]![0] < h[l]![0] ? r : l;
+    if (h[c]![0] >= last[0]) break;
+    h[i] = h[c]!;
+    i = c;
+  }
+  h[i] = last;
+  return top;
 }
 
 export function mergeBehaviour(base: Behaviour, patch: Partial<Behaviour>): Behaviour {
