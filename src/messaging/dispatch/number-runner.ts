@@ -2,11 +2,12 @@ import { sleepUntil, type Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db/database.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { MetaError, SendOutcome } from '../../channels/whatsapp/types.ts';
+import { TRANSPORT_ERROR_CODE } from '../../channels/whatsapp/cloud-api/classify.ts';
 import type { Lease } from './lease.ts';
 import { PairRate, retryDelayMs, TokenBucket } from './pacing.ts';
 import { expiredRows, fetchDueHeads, hasQueued, nextDueAt, type DueRow } from './queue-reads.ts';
 import { tierLimit, type DispatchNumber, type DispatchStats, type LoadNumber, type SendChannel } from './types.ts';
-import { deferRows, expireMessages, LeaseLostError, markSending, prunePortfolioRecipients, recordOutcome, type ReadySend } from './writes.ts';
+import { deferRows, expireMessages, LeaseLostError, markSending, prunePortfolioRecipients, recordOutcome, releaseRetries, type ReadySend } from './writes.ts';
 
 export interface RunnerSettings {
   leaseMs: number;
@@ -53,6 +54,14 @@ export class NumberRunner {
   private readonly pair: PairRate;
   private idleSince: number | undefined;
   private lastPrune = -Infinity;
+  /**
+   * Messages backing off after an outage-class answer (HTTP 5xx, or no connection). The backoff is
+   * per message and grows to minutes during a long outage, so after Meta is back the heads of the
+   * lines would trickle out over up to one backoff (test/faults/outage.db.test.ts: ~30 s after a
+   * one-minute outage, up to 5 min after a long one). The first send the number gets accepted
+   * again releases them all (still paced by the bucket, pair rate and per-recipient order).
+   */
+  private readonly outageRetries = new Set<string>();
   private readonly log: Logger;
   /** Set when the loop ends: 'idle' (released), 'lost', 'stopped'. */
   endReason: 'idle' | 'lost' | 'stopped' | undefined;
@@ -258,9 +267,18 @@ export class NumberRunner {
     }
     const now = clock.nowMs();
     let retryAt: number | undefined;
+    this.outageRetries.delete(row.message_id);
     switch (outcome.kind) {
       case 'accepted':
         stats.accepted++;
+        if (this.outageRetries.size > 0) {
+          const ids = [...this.outageRetries];
+          this.outageRetries.clear();
+          this.log.info({ released: ids.length }, 'the Cloud API answers again: retries held back by an outage are due now');
+          void releaseRetries(database, ids, now)
+            .then(() => this.wake())
+            .catch((err: unknown) => this.log.warn({ err }, 'could not release retries after an outage; they run at their backoff'));
+        }
         break;
       case 'retryable': {
         stats.retried++;
@@ -274,6 +292,9 @@ export class NumberRunner {
           this.pair.exhaust(row.recipient, now);
         }
         retryAt = now + retryDelayMs(code, row.attempts + 1, outcome.retryAfterMs, random);
+        // Outage class: a 5xx answer, or no connection at all (transport error without an HTTP status).
+        const { httpStatus } = outcome.error;
+        if ((httpStatus ?? 0) >= 500 || (code === TRANSPORT_ERROR_CODE && httpStatus === undefined)) this.outageRetries.add(row.message_id);
         this.log.warn({ messageId: row.message_id, code, retryAt: new Date(retryAt).toISOString() }, 'send refused for now; will retry');
         break;
       }

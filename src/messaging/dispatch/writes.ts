@@ -261,6 +261,17 @@ export async function deferRows(database: Database, rows: { id: string; runAt: n
   });
 }
 
+/**
+ * Makes retries waiting out a backoff due now (only rows still in the future: a row already taken
+ * again, sent or expired is left alone). Used when the Cloud API is back after an outage.
+ */
+export async function releaseRetries(database: Database, ids: string[], nowMs: number): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    await database.transaction((tx) => tx.db.updateTable('dispatch_queue').set({ run_at: nowMs }).where('message_id', 'in', chunk).where('run_at', '>', nowMs).execute());
+  }
+}
+
 /** Drops recipients that aged out of every portfolio's moving 24-hour window. */
 export async function prunePortfolioRecipients(database: Database, businessId: string, nowMs: number): Promise<void> {
   await database.transaction((tx) => tx.db.deleteFrom('portfolio_recipients').where('business_id', '=', businessId).where('last_at', '<=', nowMs - DAY_MS).execute());
