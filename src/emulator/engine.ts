@@ -952,10 +952,19 @@ export class Engine {
     const waba = this.waba(num.waba_id)!;
     const url = num.callback_url ?? waba.callback_url;
     if (!url) return;
-    this.store.run(
+    const row: OutboxRow = {
+      id: 0, waba_id: waba.id, number_id: num.id, kind, field: 'messages', value: JSON.stringify(value), url, state: 'pending', attempts: 0,
+      next_at: at, created_at: at, last_error: null, delivered_at: null,
+    };
+    const r = this.store.run(
       'INSERT INTO outbox (waba_id, number_id, kind, field, value, url, state, attempts, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)',
-      waba.id, num.id, kind, 'messages', JSON.stringify(value), url, 'pending', at, at,
+      waba.id, num.id, kind, 'messages', row.value, url, 'pending', at, at,
     );
+    const listener = this.outboxListener;
+    if (listener) {
+      row.id = Number(r.lastInsertRowid);
+      this.store.afterCommit(() => listener(row, value));
+    }
   }
 
   /** Builds the inbound message object (payloads reference §3.3) from a control-API request. */

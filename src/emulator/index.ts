@@ -159,7 +159,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     for (let round = 0; round < 1000; round++) {
       const a = engine.processDue(10_000);
       while (engine.pendingFetches() > 0) await new Promise((r) => setTimeout(r, 5));
-      const b = await sender.pump(10_000);
+      const b = await sender.pump(10_000, { fullRead: true });
       if (a === 0 && b === 0 && engine.pendingFetches() === 0) return;
     }
   }

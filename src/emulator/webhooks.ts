@@ -44,7 +44,7 @@ export class WebhookSender {
   }
 
   /** Delivers what is due; resolves when the POSTs it started have finished. */
-  async pump(limit = 1000): Promise<number> {
+  async pump(limit = 1000, options: { fullRead?: boolean } = {}): Promise<number> {
     const e = this.engine;
     const now = e.now();
     const rows: OutboxRow[] = [];
@@ -64,12 +64,20 @@ export class WebhookSender {
         this.values.set(f.row.id, f.value);
       }
     }
-    if (rows.length === 0 || performance.now() - this.lastFullRead >= FULL_READ_MS) {
+    if (options.fullRead || rows.length === 0 || performance.now() - this.lastFullRead >= FULL_READ_MS) {
       this.lastFullRead = performance.now();
       const stored = e.store.all<OutboxRow>("SELECT * FROM outbox WHERE state = 'pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?", now, limit);
-      for (const r of stored) if (rows.length < limit && !this.leased.has(r.id) && !taken.has(r.id)) rows.push(r);
+      const read = new Set<number>();
+      for (const r of stored) {
+        if (rows.length < limit && !this.leased.has(r.id) && !taken.has(r.id)) rows.push(r);
+        read.add(r.id);
+      }
+      // Rows the table gave are handled now: their fresh copies must not be sent again later.
+      if (this.fresh.length > 0) this.fresh = this.fresh.filter((f) => !read.has(f.row.id));
     }
     if (rows.length === 0) return 0;
+    // The table's order (due time, then commit order), whichever way each row came.
+    rows.sort((a, b) => a.next_at - b.next_at || a.id - b.id);
     // Group statuses of one number to one URL into batches; everything else goes alone.
     const groups: OutboxRow[][] = [];
     const open = new Map<string, OutboxRow[]>();
