@@ -4,7 +4,7 @@
 import { createHmac, randomInt } from 'node:crypto';
 
 /**
- * Serialises a webhook body as Meta does: every non-ASCII UTF-16 code unit escaped as `\uXXXX`
+ * Serialises a webhook body as Meta does: every non-ASCII UTF-16 code unit escaped as `\uHHHH` (four hex digits)
  * with lowercase hex (emoji become surrogate pairs), and `/` escaped as `\/`. These are the exact
  * bytes that are signed and sent, so a receiver hashing the raw body gets the same signature.
  */

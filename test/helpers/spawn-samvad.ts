@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { createTestSchema } from '../../src/platform/db/test-database.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/samvad.js', import.meta.url));
 
@@ -41,20 +41,5 @@ export async function spawnSamvad(args: string[], env: Record<string, string>): 
 export async function freshDatabaseUrl(): Promise<{ url: string | undefined; drop(): Promise<void> }> {
   const base = process.env.DATABASE_URL;
   if (!base) return { url: undefined, drop: async () => {} };
-  const schema = `k_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-  const c = new pg.Client({ connectionString: base });
-  await c.connect();
-  await c.query(`create schema ${schema}`);
-  await c.end();
-  const u = new URL(base);
-  u.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    url: u.toString(),
-    async drop() {
-      const d = new pg.Client({ connectionString: base });
-      await d.connect();
-      await d.query(`drop schema ${schema} cascade`);
-      await d.end();
-    },
-  };
+  return createTestSchema(base, 'k');
 }

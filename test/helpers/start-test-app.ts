@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { startApp, type RunningApp, type StartOptions } from '../../src/app.ts';
+import { createTestSchema } from '../../src/platform/db/test-database.ts';
 
 export interface TestApp extends RunningApp {
   /** Authorization header value for the default workspace's key. */
@@ -23,18 +23,8 @@ export const TEST_ADMIN_TOKEN = 'adm_test_0123456789abcdefghij';
  */
 export async function startTestApp(options: { env?: Record<string, string | undefined> } & Omit<StartOptions, 'env'> = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'samvad-app-'));
-  let schema: string | undefined;
-  let databaseUrl: string | undefined;
-  if (process.env.DATABASE_URL) {
-    schema = `a_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-    const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await c.connect();
-    await c.query(`create schema ${schema}`);
-    await c.end();
-    const u = new URL(process.env.DATABASE_URL);
-    u.searchParams.set('options', `-c search_path=${schema}`);
-    databaseUrl = u.toString();
-  }
+  const testSchema = process.env.DATABASE_URL ? await createTestSchema(process.env.DATABASE_URL, 'a') : undefined;
+  const databaseUrl = testSchema?.url;
   const app = await startApp({
     ...options,
     port: 0,
@@ -58,12 +48,7 @@ export async function startTestApp(options: { env?: Record<string, string | unde
     async destroy() {
       await app.close();
       rmSync(dataDir, { recursive: true, force: true });
-      if (schema) {
-        const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
-        await c.connect();
-        await c.query(`drop schema ${schema} cascade`);
-        await c.end();
-      }
+      await testSchema?.drop();
     },
   });
 }

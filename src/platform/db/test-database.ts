@@ -19,15 +19,36 @@ export interface TestDatabase {
  * set (the PostgreSQL tier) — a new schema in that database, dropped at cleanup, so test files
  * running in parallel never see each other's rows.
  */
+export interface TestSchema {
+  schema: string;
+  /** The base URL with `?options=-c search_path=<schema>`, for processes that take a DATABASE_URL. */
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** Creates an empty schema in the PostgreSQL database at `baseUrl`, named with `prefix`. */
+export async function createTestSchema(baseUrl: string, prefix = 't'): Promise<TestSchema> {
+  const schema = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const run = async (statement: string) => {
+    const client = new pg.Client({ connectionString: baseUrl });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`create schema ${schema}`);
+  const u = new URL(baseUrl);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return { schema, url: u.toString(), drop: () => run(`drop schema ${schema} cascade`) };
+}
+
 export async function createTestDatabase(options: { logger?: Logger; groupCommitMs?: number } = {}): Promise<TestDatabase> {
   const logger = options.logger ?? silentLogger();
   const url = process.env.DATABASE_URL;
   if (url) {
-    const schema = `t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`create schema ${schema}`);
-    await admin.end();
+    const { schema, drop } = await createTestSchema(url);
     const opened: Database[] = [];
     const open = () => {
       const d = openPostgres({ url, logger, schema });
@@ -40,10 +61,7 @@ export async function createTestDatabase(options: { logger?: Logger; groupCommit
       openAnother: open,
       async cleanup() {
         for (const d of opened) await d.close();
-        const c = new pg.Client({ connectionString: url });
-        await c.connect();
-        await c.query(`drop schema ${schema} cascade`);
-        await c.end();
+        await drop();
       },
     };
   }
