@@ -179,3 +179,33 @@ export function processGroupsCpuMs(groupIds: readonly number[]): number | null {
   }
   return (ticks * 1000) / TICKS_PER_SECOND;
 }
+
+/**
+ * Resident memory (bytes) of the given process groups right now: the sum of VmRSS over every
+ * process whose group is one of them, from /proc (Linux only; null elsewhere). Each spawned
+ * server leads its own group, so one server's memory is measured apart from another's.
+ */
+export function processGroupsRssBytes(groupIds: readonly number[]): number | null {
+  if (process.platform !== 'linux' || groupIds.length === 0) return null;
+  const wanted = new Set(groupIds);
+  let bytes = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return null;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (!wanted.has(Number(fields[2]))) continue;
+      const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'));
+      if (m) bytes += Number(m[1]) * 1024;
+    } catch {
+      continue; // exited meanwhile
+    }
+  }
+  return bytes;
+}
