@@ -22,8 +22,12 @@ export async function fetchDueHeads(database: Database, numberId: string, nowMs:
     .selectFrom('dispatch_queue as q')
     .select(['q.message_id', 'q.workspace_id', 'q.recipient', 'q.priority', 'q.run_at', 'q.expires_at', 'q.attempts'])
     .where('q.number_id', '=', numberId)
-    .where('q.run_at', '<=', nowMs)
-    .where('q.expires_at', '>', nowMs)
+    // Unary plus keeps these two out of index selection, so the planner walks
+    // dispatch_queue_order (number_id, priority, seq) and stops after `limit` heads. Otherwise SQLite
+    // picks the (number_id, expires_at) range — every unexpired row of the number — tests each one
+    // and sorts them all: 24 ms per fetch with 20,000 queued, i.e. most of a core at 900 msgs/s.
+    .where(sql<number>`+${sql.ref('q.run_at')}`, '<=', nowMs)
+    .where(sql<number>`+${sql.ref('q.expires_at')}`, '>', nowMs)
     .where(({ not, exists, selectFrom }) =>
       not(
         exists(
