@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +38,9 @@ import { freePort, processGroupsCpuMs, processGroupsRssBytes, spawnServer, type 
  * messages read) shows whether Samvad keeps up with its own pacing, and the end-to-end figure also
  * carries the customer's delivery and read delays once, at the tail.
  *
- * BENCH_E2E_CPU_PROF=DIR writes a V8 CPU profile of the Samvad process to DIR (node --cpu-prof).
+ * BENCH_E2E_CPU_PROF=DIR writes V8 CPU profiles of Samvad and of the emulator to DIR/samvad and
+ * DIR/emulator (node --cpu-prof);
+ * BENCH_E2E_KEEP_DATA=1 keeps both data folders (their paths are printed).
  */
 
 const API_KEY = 'bench-e2e-api-key-3b9d7c1e5a2f4e6d8c0b';
@@ -54,10 +58,30 @@ const MPS = env('BENCH_E2E_MPS', 1000);
 const DELIVERY_MS = env('BENCH_E2E_DELIVERY_MS', 50);
 const READ_MS = env('BENCH_E2E_READ_MS', 1100);
 const POLL_MS = 100;
+/**
+ * 'bench-server' (default): src/emulator/bench-server.ts with BENCH_EMULATOR_TUNABLES = Meta's
+ * defaults except the portfolio messaging-tier bookkeeping (off: the portfolio is TIER_UNLIMITED
+ * anyway, and the emulator's per-send COUNT over portfolio_usage grows with every recipient — 1.5 ms
+ * a send by 20,000 recipients, half the emulator's CPU); unknown recipients become customers with
+ * the delays below. 'cli': `samvad emulator` with every default and one customer created per message
+ * through the control API.
+ */
+const EMULATOR_MODE = process.env.BENCH_E2E_EMULATOR ?? 'bench-server';
+if (EMULATOR_MODE !== 'bench-server' && EMULATOR_MODE !== 'cli') throw new Error(`BENCH_E2E_EMULATOR must be bench-server or cli (got "${EMULATOR_MODE}")`);
+const BEHAVIOUR = { onWhatsApp: true, deliveryDelayMs: DELIVERY_MS, readDelayMs: READ_MS, marketingOptOut: false, marketingCap: null, reply: null };
+const EMULATOR_TUNABLES = {
+  limits: { throughput: true, pairRate: true, managementCalls: true, messagingTier: false },
+  deliveredSkipShare: 0.1,
+  webhookBatchMax: 100,
+  webhookConcurrency: 8,
+  defaultBehaviour: BEHAVIOUR,
+};
 
 /** The settings, stated in the output (several short figures, so the table stays readable). */
 const SETTINGS: ScenarioFigures = {
-  'emulator': `samvad emulator, own process; number ${MPS} mps, portfolio TIER_UNLIMITED, pair rate 1/6 s (distinct recipients)`,
+  'emulator': EMULATOR_MODE === 'cli'
+    ? `samvad emulator, own process, all defaults; number ${MPS} mps, TIER_UNLIMITED, pair rate 1/6 s`
+    : `own process (bench-server.ts); number ${MPS} mps, pair rate 1/6 s; tier bookkeeping off (TIER_UNLIMITED)`,
   'emulator webhooks': "Meta's defaults: <=100 statuses/POST, 8 POSTs in flight, signed, deliveredSkipShare 0.1",
   'customers': `deliver after ${DELIVERY_MS} ms, read ${READ_MS} ms later (every message gets sent+delivered+read)`,
   'Samvad': `SQLite, group commit 2 ms, paced at 90 % of ${MPS} mps = ${Math.round(MPS * 0.9)} msgs/s`,
@@ -103,17 +127,49 @@ async function oneRound(): Promise<ScenarioFigures> {
   const samvadDir = await mkdtemp(join(tmpdir(), 'samvad-bench-e2e-'));
   const started: SpawnedServer[] = [];
   const pools: Pool[] = [];
+  const closers: Array<() => Promise<void>> = [];
   let db: Database.Database | undefined;
   try {
     // 1. The emulator, its number raised to 1,000 mps and TIER_UNLIMITED, and the customers.
     const E = `http://127.0.0.1:${emuPort}`;
-    const emulator = await spawnServer({
-      label: 'emulator',
-      args: ['bin/samvad.js', 'emulator', '--port', String(emuPort), '--data-dir', emuDir],
-      env: { LOG_LEVEL: 'warn' },
-      readyUrl: `${E}/emulator/clock`,
+    const S = `http://127.0.0.1:${samvadPort}`;
+    const profDir = process.env.BENCH_E2E_CPU_PROF;
+    if (profDir) await mkdir(join(profDir, 'emulator'), { recursive: true });
+    const prof = (dir: string) => (profDir ? ['--cpu-prof', '--cpu-prof-dir', join(profDir, dir)] : []);
+    // bench-server.ts points its number's callback at a URL at start, with Meta's handshake: a
+    // stand-in answers it (and 200s anything posted) until the PATCH below points it at Samvad.
+    const standIn = createServer((req, res) => {
+      const u = new URL(req.url ?? '/', 'http://x');
+      req.resume();
+      req.on('end', () => res.writeHead(200).end(req.method === 'GET' ? (u.searchParams.get('hub.challenge') ?? '') : 'ok'));
     });
+    await new Promise<void>((r) => standIn.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise<void>((r) => standIn.close(() => r())));
+    const standInUrl = `http://127.0.0.1:${(standIn.address() as AddressInfo).port}/webhook`;
+    const emulator = await spawnServer(
+      EMULATOR_MODE === 'cli'
+        ? {
+            label: 'emulator',
+            args: [...prof('emulator'), 'bin/samvad.js', 'emulator', '--port', String(emuPort), '--data-dir', emuDir],
+            env: { LOG_LEVEL: 'warn' },
+            readyUrl: `${E}/emulator/clock`,
+          }
+        : {
+            label: 'emulator',
+            args: [...prof('emulator'), 'bin/run-ts.js', 'src/emulator/bench-server.ts', 'emulator', String(emuPort), emuDir, standInUrl],
+            env: { LOG_LEVEL: 'warn', BENCH_EMULATOR_TUNABLES: JSON.stringify(EMULATOR_TUNABLES) },
+            readyUrl: `${E}/emulator/clock`,
+          },
+    );
     started.push(emulator);
+    if (EMULATOR_MODE === 'bench-server') {
+      // bench-server.ts sets the callback right after it listens.
+      for (let i = 0; i < 200; i++) {
+        const n = await json<{ data: Array<{ callback_url: string | null }> }>(await fetch(`${E}/emulator/numbers`), 'GET /emulator/numbers');
+        if (n.data[0]?.callback_url) break;
+        await sleep(25);
+      }
+    }
     const numbers = await json<{ data: EmulatorNumber[] }>(await fetch(`${E}/emulator/numbers`), 'GET /emulator/numbers');
     const num = numbers.data[0];
     if (!num) throw new Error('the emulator has no seeded number');
@@ -132,24 +188,22 @@ async function oneRound(): Promise<ScenarioFigures> {
     const recipient = (i: number) => `91${base + i}`;
     const emuPool = new Pool(E, { connections: 32 });
     pools.push(emuPool);
-    await inParallel(total, 32, async (i) => {
+    if (EMULATOR_MODE === 'cli') await inParallel(total, 32, async (i) => {
       const res = await emuPool.request({
         method: 'POST',
         path: '/emulator/users',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ wa_id: recipient(i), profile_name: `Bench ${i}`, behaviour: { deliveryDelayMs: DELIVERY_MS, readDelayMs: READ_MS, reply: null } }),
+        body: JSON.stringify({ wa_id: recipient(i), profile_name: `Bench ${i}`, behaviour: BEHAVIOUR }),
       });
       const text = await res.body.text();
       if (res.statusCode !== 201) throw new Error(`POST /emulator/users: HTTP ${res.statusCode} ${text.slice(0, 300)}`);
     });
 
     // 2. Samvad, the number connected, the callback pointed at it.
-    const S = `http://127.0.0.1:${samvadPort}`;
-    const profDir = process.env.BENCH_E2E_CPU_PROF;
-    if (profDir) await mkdir(profDir, { recursive: true });
+    if (profDir) await mkdir(join(profDir, 'samvad'), { recursive: true });
     const samvad = await spawnServer({
       label: 'samvad',
-      args: [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), 'bin/samvad.js', 'start', '--port', String(samvadPort), '--data-dir', samvadDir],
+      args: [...prof('samvad'), 'bin/samvad.js', 'start', '--port', String(samvadPort), '--data-dir', samvadDir],
       env: { SAMVAD_SANDBOX: 'off', SAMVAD_API_KEY: API_KEY, SAMVAD_DEFAULT_RATE_LIMIT: '100000000', LOG_LEVEL: 'warn' },
       readyUrl: `${S}/readyz`,
     });
@@ -303,9 +357,14 @@ async function oneRound(): Promise<ScenarioFigures> {
   } finally {
     db?.close();
     for (const p of pools) await p.close().catch(() => undefined);
+    for (const c of closers) await c().catch(() => undefined);
     for (const s of started.reverse()) await s.stop();
-    await rm(emuDir, { recursive: true, force: true });
-    await rm(samvadDir, { recursive: true, force: true });
+    if (process.env.BENCH_E2E_KEEP_DATA) {
+      process.stderr.write(`[bench] send-e2e: data kept in ${samvadDir} (Samvad) and ${emuDir} (emulator)\n`);
+    } else {
+      await rm(emuDir, { recursive: true, force: true });
+      await rm(samvadDir, { recursive: true, force: true });
+    }
   }
 }
 
