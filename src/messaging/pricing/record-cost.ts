@@ -36,6 +36,30 @@ export async function findRate(tx: Tx, q: RateLookup): Promise<{ currency: strin
   return row ? { currency: row.currency, amountMicros: Number(row.amount_micros) } : undefined;
 }
 
+/**
+ * Rate card rows by market and category, newest first, read once per batch of statuses (one
+ * webhook's transaction) instead of one query per delivered message.
+ */
+export type RateMemo = Map<string, { currency: string; amountMicros: number; effectiveFrom: number }[]>;
+
+async function memoRate(tx: Tx, q: RateLookup, memo: RateMemo): Promise<{ currency: string; amountMicros: number } | undefined> {
+  const key = `${q.market}\u0000${q.category}`;
+  let rows = memo.get(key);
+  if (!rows) {
+    const found = await tx.db
+      .selectFrom('rate_cards')
+      .select(['currency', 'amount_micros', 'effective_from'])
+      .where('market', '=', q.market)
+      .where('category', '=', q.category)
+      .orderBy('effective_from', 'desc')
+      .execute();
+    rows = found.map((r) => ({ currency: r.currency, amountMicros: Number(r.amount_micros), effectiveFrom: Number(r.effective_from) }));
+    memo.set(key, rows);
+  }
+  const row = rows.find((r) => r.effectiveFrom <= q.atMs && (!q.currency || r.currency === q.currency));
+  return row ? { currency: row.currency, amountMicros: row.amountMicros } : undefined;
+}
+
 export interface RecordCostInput {
   workspaceId: string;
   messageId: string;
@@ -50,13 +74,14 @@ export interface RecordCostInput {
  * ledger), at the rate card's amount with zero markup. Returns false when it is not billable,
  * already recorded, or no rate is configured for its market and category (logged).
  */
-export async function recordDeliveredCost(tx: Tx, input: RecordCostInput, logger?: Logger): Promise<boolean> {
+export async function recordDeliveredCost(tx: Tx, input: RecordCostInput, logger?: Logger, memo?: RateMemo): Promise<boolean> {
   const { pricing } = input;
   if (!isBillable(pricing) || !pricing.category) return false;
   const market = marketForRecipient(input.recipient);
   // Meta spells it authentication-international in pricing (and authentication_international elsewhere).
   const category = pricing.category.replace('authentication_international', 'authentication-international');
-  const rate = await findRate(tx, { market, category, atMs: input.occurredAt });
+  const lookup = { market, category, atMs: input.occurredAt };
+  const rate = memo ? await memoRate(tx, lookup, memo) : await findRate(tx, lookup);
   if (!rate) {
     logger?.warn({ market, category, messageId: input.messageId }, 'no rate card entry for a billable delivered message; not priced');
     return false;

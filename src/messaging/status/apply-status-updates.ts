@@ -3,7 +3,7 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Database, Tx } from '../../platform/db/database.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
-import { isBillable, recordDeliveredCost } from '../pricing/record-cost.ts';
+import { isBillable, recordDeliveredCost, type RateMemo } from '../pricing/record-cost.ts';
 import type { StatusUpdate } from '../provider-events.ts';
 import type { MessageStatus, MessagesTable } from '../tables.ts';
 import { canMove } from './status-order.ts';
@@ -51,7 +51,8 @@ export async function applyStatusUpdates(database: Database, clock: Clock, input
   const statuses = [...input.statuses].sort((a, b) => a.occurredAt - b.occurredAt || rankOf(a.status) - rankOf(b.status));
   return database.transaction(async (tx) => {
     const result: ApplyStatusUpdatesResult = { changes: [], unmatched: [], costed: 0 };
-    for (const s of statuses) await applyOne(tx, clock, input, s, result, logger);
+    const rates: RateMemo = new Map();
+    for (const s of statuses) await applyOne(tx, clock, input, s, result, rates, logger);
     return result;
   });
 }
@@ -73,7 +74,7 @@ async function findMessage(tx: Tx, workspaceId: string, s: StatusUpdate): Promis
     .executeTakeFirst();
 }
 
-async function applyOne(tx: Tx, clock: Clock, input: ApplyStatusUpdatesInput, s: StatusUpdate, result: ApplyStatusUpdatesResult, logger?: Logger): Promise<void> {
+async function applyOne(tx: Tx, clock: Clock, input: ApplyStatusUpdatesInput, s: StatusUpdate, result: ApplyStatusUpdatesResult, rates: RateMemo, logger?: Logger): Promise<void> {
   const status = s.status === 'played' ? 'read' : s.status;
   if (status !== 'sent' && status !== 'delivered' && status !== 'read' && status !== 'failed') {
     logger?.warn({ status: s.status, wamid: s.wamid }, 'unknown message status ignored');
@@ -152,7 +153,7 @@ async function applyOne(tx: Tx, clock: Clock, input: ApplyStatusUpdatesInput, s:
   // The ledger: once per delivered billable message (read implies delivered; insert is idempotent).
   if ((status === 'delivered' || status === 'read') && from !== 'failed' && from !== 'expired' && isBillable(pricing)) {
     const deliveredAt = msg.delivered_at ?? at;
-    if (await recordDeliveredCost(tx, { workspaceId: msg.workspace_id, messageId: msg.id, numberId: msg.number_id, recipient: msg.recipient, pricing, occurredAt: deliveredAt }, logger)) {
+    if (await recordDeliveredCost(tx, { workspaceId: msg.workspace_id, messageId: msg.id, numberId: msg.number_id, recipient: msg.recipient, pricing, occurredAt: deliveredAt }, logger, rates)) {
       result.costed++;
     }
   }
