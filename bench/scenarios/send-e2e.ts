@@ -17,11 +17,12 @@ import { freePort, processGroupsCpuMs, processGroupsRssBytes, spawnServer, type 
  * (`samvad emulator`, a separate process), and every message's sent, delivered and read webhooks
  * received, verified and processed by Samvad. One round:
  *
- *  1. starts the emulator (`node bin/samvad.js emulator`, Meta's defaults for everything) and, with
- *     its control API, raises the seeded number to 1,000 mps (Meta's highest) and its portfolio to
- *     TIER_UNLIMITED, and creates one virtual customer per message (delivers after
- *     BENCH_E2E_DELIVERY_MS, default 50 ms; reads BENCH_E2E_READ_MS, default 1,100 ms, later — over
- *     one second, so Meta's "delivered skipped when read at once" rule never drops a `delivered`);
+ *  1. starts the emulator in its own process (see EMULATOR_MODE: by default bench-server.ts with
+ *     Meta's default webhook behaviour, throughput and pair-rate limits on) and, with its control
+ *     API, raises the number to 1,000 mps (Meta's highest) and its portfolio to TIER_UNLIMITED; each
+ *     recipient is a customer who gets the message after BENCH_E2E_DELIVERY_MS (50 ms) and reads it
+ *     BENCH_E2E_READ_MS (1,100 ms) later — over one second, so Meta's "delivered skipped when read
+ *     at once" rule never drops a `delivered`;
  *  2. starts Samvad (`node bin/samvad.js start`, SQLite, SAMVAD_SANDBOX=off, rate limit raised),
  *     connects the emulator's number through the native API (`POST /api/v1/numbers`, 1,000 mps,
  *     TIER_UNLIMITED, default) and points the number's callback at Samvad's /webhooks/whatsapp;
