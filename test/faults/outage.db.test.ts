@@ -119,11 +119,27 @@ describe('Cloud API outage: messages wait, then all go out exactly once', () => 
     return rows.reduce((a, r) => a + Number(r.attempts), 0);
   }
 
-  /** Lets a minute of clock time pass in 10-s jumps (the retries due meanwhile run after each). */
-  async function aMinutePasses() {
+  /** Failed sends whose retry is due by now and has not run yet. */
+  async function dueRetries(ids: string[]): Promise<number> {
+    const rows = await app.context.database.db
+      .selectFrom('dispatch_queue')
+      .select('message_id')
+      .where('message_id', 'in', ids)
+      .where('attempts', '>', 0)
+      .where('run_at', '<=', app.context.clock.nowMs())
+      .execute();
+    return rows.length;
+  }
+
+  /**
+   * Lets a minute of clock time pass in 10-s jumps; after each jump it waits until every retry that
+   * became due has run and failed again (its next run is in the future), so a slow machine cannot
+   * fold several jumps into one attempt.
+   */
+  async function aMinutePasses(ids: string[]) {
     for (let k = 0; k < 6; k++) {
       app.context.clock.advance(10_000);
-      await sleep(400);
+      await expect.poll(() => dueRetries(ids), { timeout: 30_000, interval: 100 }).toBe(0);
     }
   }
 
@@ -143,7 +159,7 @@ describe('Cloud API outage: messages wait, then all go out exactly once', () => 
     const ids = await queue(`91962${mode === '500' ? 0 : 1}0`, M);
     // Per-recipient order: only the head of each recipient's line is tried while it keeps failing.
     await expect.poll(() => app.dispatcher!.stats().retried - before.retried, { timeout: 60_000, interval: 200 }).toBeGreaterThanOrEqual(RECIPIENTS);
-    await aMinutePasses();
+    await aMinutePasses(ids);
     expect(emulatorAccepted(ids).size).toBe(0);
     const during = await statuses(ids);
     expect((during.queued ?? 0) + (during.sending ?? 0)).toBe(M);
