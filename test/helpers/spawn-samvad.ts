@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createTestSchema } from '../../src/platform/db/test-database.ts';
+import { createTestPgDatabase } from '../../src/platform/db/test-database.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/samvad.js', import.meta.url));
 
@@ -37,9 +37,9 @@ export async function spawnSamvad(args: string[], env: Record<string, string>): 
   return { child, url, output: () => out, exited };
 }
 
-/** A DATABASE_URL for a fresh schema when the PostgreSQL tier runs, else undefined; and its cleanup. */
+/** A DATABASE_URL for a fresh database when the PostgreSQL tier runs, else undefined; and its cleanup. */
 export async function freshDatabaseUrl(): Promise<{ url: string | undefined; drop(): Promise<void> }> {
   const base = process.env.DATABASE_URL;
   if (!base) return { url: undefined, drop: async () => {} };
-  return createTestSchema(base, 'k');
+  return createTestPgDatabase(base, 'k');
 }

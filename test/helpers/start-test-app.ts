@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp, type RunningApp, type StartOptions } from '../../src/app.ts';
-import { createTestSchema } from '../../src/platform/db/test-database.ts';
+import { createTestPgDatabase } from '../../src/platform/db/test-database.ts';
 
 export interface TestApp extends RunningApp {
   /** Authorization header value for the default workspace's key. */
@@ -10,7 +10,7 @@ export interface TestApp extends RunningApp {
   dataDir: string;
   /** GET /api/v1/instance. */
   instanceInfo(): Promise<{ sandbox: boolean; workspace: { name: string } | null }>;
-  /** Closes the app and removes its data (temp dir, or the PostgreSQL schema). */
+  /** Closes the app and removes its data (temp dir, or the PostgreSQL test database). */
   destroy(): Promise<void>;
 }
 
@@ -19,11 +19,11 @@ export const TEST_ADMIN_TOKEN = 'adm_test_0123456789abcdefghij';
 
 /**
  * Starts a real Samvad on an ephemeral port with fresh storage: a temp data dir for SQLite, and,
- * when DATABASE_URL is set (PostgreSQL tier), a schema of its own in that database.
+ * when DATABASE_URL is set (PostgreSQL tier), a database of its own beside that one.
  */
 export async function startTestApp(options: { env?: Record<string, string | undefined> } & Omit<StartOptions, 'env'> = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'samvad-app-'));
-  const testSchema = process.env.DATABASE_URL ? await createTestSchema(process.env.DATABASE_URL, 'a') : undefined;
+  const testSchema = process.env.DATABASE_URL ? await createTestPgDatabase(process.env.DATABASE_URL, 'a') : undefined;
   const databaseUrl = testSchema?.url;
   const app = await startApp({
     ...options,

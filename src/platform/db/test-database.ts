@@ -16,19 +16,23 @@ export interface TestDatabase {
 
 /**
  * A fresh, empty database for one test file: a temporary SQLite file, or — when DATABASE_URL is
- * set (the PostgreSQL tier) — a new schema in that database, dropped at cleanup, so test files
+ * set (the PostgreSQL tier) — a new database beside that one, dropped at cleanup, so test files
  * running in parallel never see each other's rows.
  */
-export interface TestSchema {
-  schema: string;
-  /** The base URL with `?options=-c search_path=<schema>`, for processes that take a DATABASE_URL. */
+export interface TestPgDatabase {
+  name: string;
+  /** The base URL pointing at the new database, for code and processes that take a DATABASE_URL. */
   url: string;
   drop(): Promise<void>;
 }
 
-/** Creates an empty schema in the PostgreSQL database at `baseUrl`, named with `prefix`. */
-export async function createTestSchema(baseUrl: string, prefix = 't'): Promise<TestSchema> {
-  const schema = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+/**
+ * Creates an empty PostgreSQL database next to the one at `baseUrl`, named with `prefix`. A whole
+ * database rather than a schema per test file: Kysely's migrator introspects every schema of its
+ * database, which raced with other files dropping theirs.
+ */
+export async function createTestPgDatabase(baseUrl: string, prefix = 't'): Promise<TestPgDatabase> {
+  const name = `samvad_${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const run = async (statement: string) => {
     const client = new pg.Client({ connectionString: baseUrl });
     await client.connect();
@@ -38,20 +42,20 @@ export async function createTestSchema(baseUrl: string, prefix = 't'): Promise<T
       await client.end();
     }
   };
-  await run(`create schema ${schema}`);
+  await run(`create database ${name} template template0`);
   const u = new URL(baseUrl);
-  u.searchParams.set('options', `-c search_path=${schema}`);
-  return { schema, url: u.toString(), drop: () => run(`drop schema ${schema} cascade`) };
+  u.pathname = `/${name}`;
+  return { name, url: u.toString(), drop: () => run(`drop database if exists ${name} with (force)`) };
 }
 
 export async function createTestDatabase(options: { logger?: Logger; groupCommitMs?: number } = {}): Promise<TestDatabase> {
   const logger = options.logger ?? silentLogger();
   const url = process.env.DATABASE_URL;
   if (url) {
-    const { schema, drop } = await createTestSchema(url);
+    const { url: testUrl, drop } = await createTestPgDatabase(url);
     const opened: Database[] = [];
     const open = () => {
-      const d = openPostgres({ url, logger, schema });
+      const d = openPostgres({ url: testUrl, logger });
       opened.push(d);
       return d;
     };
