@@ -24,6 +24,7 @@ import { bootstrapInstance, type BootstrapResult } from './workspaces/bootstrap.
 import { createEmulator, SEEDED_CUSTOMERS, type Emulator } from './emulator/index.ts';
 import { createDispatchNumberLoader } from './channels/whatsapp/numbers/load-dispatch-number.ts';
 import { createDispatcher, type Dispatcher } from './messaging/dispatch/dispatcher.ts';
+import { idempotencyKeysRetention } from './messaging/send/idempotency-retention.ts';
 import {
   checkSecretKey,
   connectSandboxNumber,
@@ -100,6 +101,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     whatsapp = createWhatsAppServices({ config, clock, logger });
     await checkSecretKey(database, whatsapp);
     registerWhatsAppJobs({ database, clock, logger, queue, retention, config, services: whatsapp });
+    retention.register(idempotencyKeysRetention);
     // The dispatcher owns numbers with queued messages (worker roles) and paces their sends; an
     // API-only process still wakes the owners elsewhere (NOTIFY).
     dispatcher = createDispatcher({
