@@ -1,12 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { RequestSetup } from '../lib/load.ts';
 import type { Scenario } from '../lib/scenario.ts';
-import { freePort, spawnServer } from '../lib/spawn.ts';
-
-const API_KEY = 'bench-api-key-6f1c2a9e4b7d40c8a3e5f9b2d1c6a8e7';
+import { BENCH_AUTH, startBenchSamvad } from '../lib/samvad.ts';
 
 /**
  * The send API's acceptance path: `POST /v1/public/message/` with the sandbox's hello_world
@@ -21,21 +16,7 @@ export default {
   name: 'send-api',
   description: 'Samvad POST /v1/public/message/: template sends to distinct new numbers with unique Idempotency-Keys (SQLite)',
   async setup() {
-    const port = await freePort();
-    const dataDir = await mkdtemp(join(tmpdir(), 'samvad-bench-'));
-    let server;
-    try {
-      server = await spawnServer({
-        label: 'samvad',
-        args: ['bin/samvad.js', 'start', '--port', String(port), '--data-dir', dataDir],
-        env: { SAMVAD_API_KEY: API_KEY, SAMVAD_DEFAULT_RATE_LIMIT: '100000000', LOG_LEVEL: 'warn', ...(process.env.SEND_BENCH_ENV ? JSON.parse(process.env.SEND_BENCH_ENV) : {}) },
-        readyUrl: `http://127.0.0.1:${port}/readyz`,
-      });
-    } catch (err) {
-      await rm(dataDir, { recursive: true, force: true });
-      throw err;
-    }
-    const running = server;
+    const samvad = await startBenchSamvad(process.env.SEND_BENCH_ENV ? (JSON.parse(process.env.SEND_BENCH_ENV) as Record<string, string>) : {});
     const run = randomBytes(4).toString('hex');
     let n = 0;
     // Indian mobile numbers 91 7xxxxxxxxx; the counter makes each one new.
@@ -49,16 +30,13 @@ export default {
       };
     };
     return {
-      url: `http://127.0.0.1:${port}/v1/public/message/`,
+      url: `${samvad.url}/v1/public/message/`,
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Basic ' + Buffer.from(API_KEY + ':').toString('base64') },
+      headers: { 'content-type': 'application/json', authorization: BENCH_AUTH },
       body: '{}',
       setupRequest,
       expectStatus: 201,
-      async teardown() {
-        await running.stop();
-        await rm(dataDir, { recursive: true, force: true });
-      },
+      teardown: () => samvad.stop(),
     };
   },
 } satisfies Scenario & { setup(): Promise<unknown> };

@@ -53,37 +53,30 @@ export async function createTestDatabase(options: { logger?: Logger; groupCommit
   const url = process.env.DATABASE_URL;
   if (url) {
     const { url: testUrl, drop } = await createTestPgDatabase(url);
-    const opened: Database[] = [];
-    const open = () => {
-      const d = openPostgres({ url: testUrl, logger });
-      opened.push(d);
-      return d;
-    };
-    const database = open();
-    return {
-      database,
-      openAnother: open,
-      async cleanup() {
-        for (const d of opened) await d.close();
-        await drop();
-      },
-    };
+    return tracked(() => openPostgres({ url: testUrl, logger }), drop);
   }
   const dir = mkdtempSync(join(tmpdir(), 'samvad-test-'));
   const path = join(dir, 'samvad.db');
+  return tracked(
+    () => openSqlite({ path, logger, groupCommitMs: options.groupCommitMs ?? 0 }),
+    async () => rmSync(dir, { recursive: true, force: true }),
+  );
+}
+
+/** Keeps every connection opened on the test database so cleanup closes them all before disposing of it. */
+function tracked(openOne: () => Database, dispose: () => Promise<void>): TestDatabase {
   const opened: Database[] = [];
   const open = () => {
-    const d = openSqlite({ path, logger, groupCommitMs: options.groupCommitMs ?? 0 });
+    const d = openOne();
     opened.push(d);
     return d;
   };
-  const database = open();
   return {
-    database,
+    database: open(),
     openAnother: open,
     async cleanup() {
       for (const d of opened) await d.close();
-      rmSync(dir, { recursive: true, force: true });
+      await dispose();
     },
   };
 }
