@@ -78,6 +78,8 @@ describe('pacing: an 80-mps number under a burst of sends while customers reply'
     const emuInbound = store.get<{ n: number }>(`SELECT count(*) AS n FROM messages WHERE direction = 'in' AND number_id = ?`, emuNumber.phone_number_id)!.n;
     expect(emuInbound).toBe(N);
 
+    // The emulator records a send before the dispatcher has read its answer.
+    await expect.poll(() => dispatcher.stats().accepted, { timeout: 30_000, interval: 100 }).toBe(N);
     const stats = dispatcher.stats();
     console.log(
       `pacing: ${N} sends to ${CUSTOMERS} replying customers on an 80-mps number: queued in ${queuedMs} ms, all accepted by the emulator after ${(sentMs / 1000).toFixed(1)} s ` +
