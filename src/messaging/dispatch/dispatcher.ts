@@ -178,9 +178,17 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         logger.warn({ err }, 'could not LISTEN for dispatch wake-ups; polling only');
         return undefined;
       });
-      const renew = setInterval(() => void renewAll(), Math.max(50, Math.floor(settings.leaseMs / 3)));
-      renew.unref();
-      cleanups = [() => void offJump(), () => void offInbound(), () => clearInterval(renew), async () => void (await (await listening)?.())];
+      // Renewal runs on the same clock as the leases' expiry, so a clock moved forward (tests,
+      // SAMVAD_TEST_CLOCK) cannot let a live owner's lease lapse between two renewals.
+      const renewCtrl = new AbortController();
+      const renewEvery = Math.max(50, Math.floor(settings.leaseMs / 3));
+      const renewing = (async () => {
+        while (!renewCtrl.signal.aborted) {
+          await sleepUntil(clock, clock.nowMs() + renewEvery, renewCtrl.signal);
+          if (!renewCtrl.signal.aborted) await renewAll();
+        }
+      })();
+      cleanups = [() => void offJump(), () => void offInbound(), async () => (renewCtrl.abort(), await renewing), async () => void (await (await listening)?.())];
       loopDone = listening.then(() => loop());
     },
     ready: () => readyPromise,
