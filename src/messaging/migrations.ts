@@ -163,4 +163,12 @@ export const messagingMigrations: Record<string, Migration> = {
       await db.insertInto('rate_cards').values(rows).execute();
     },
   },
+  '0053_status_events_unique': {
+    async up(db: Kysely<any>) {
+      // One timeline row per (message, status): status batches insert with ON CONFLICT DO NOTHING
+      // instead of looking each one up first. The timeline is read by message id and sorted in memory.
+      await db.schema.dropIndex('message_status_events_message').execute();
+      await db.schema.createIndex('message_status_events_once').on('message_status_events').columns(['message_id', 'status']).unique().execute();
+    },
+  },
 };

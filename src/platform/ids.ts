@@ -5,18 +5,45 @@ import { randomBytes, randomUUID } from 'node:crypto';
  * index-friendly on both SQLite and PostgreSQL (stored as text).
  */
 export function newId(nowMs: number = Date.now()): string {
-  const bytes = randomBytes(16);
-  const ts = BigInt(nowMs);
-  bytes[0] = Number((ts >> 40n) & 0xffn);
-  bytes[1] = Number((ts >> 32n) & 0xffn);
-  bytes[2] = Number((ts >> 24n) & 0xffn);
-  bytes[3] = Number((ts >> 16n) & 0xffn);
-  bytes[4] = Number((ts >> 8n) & 0xffn);
-  bytes[5] = Number(ts & 0xffn);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const h = bytes.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const r = takeRandom(10);
+  // 48-bit millisecond timestamp, version 7, 12 random bits, variant 10, 62 random bits.
+  const hi = Math.floor(nowMs / 0x10000);
+  const lo = nowMs % 0x10000;
+  return (
+    hex8(hi) +
+    '-' +
+    hex4(lo) +
+    '-' +
+    hex4(0x7000 | (((r[0]! << 8) | r[1]!) & 0x0fff)) +
+    '-' +
+    hex4(0x8000 | (((r[2]! << 8) | r[3]!) & 0x3fff)) +
+    '-' +
+    hex4((r[4]! << 8) | r[5]!) +
+    hex8(((r[6]! << 24) | (r[7]! << 16) | (r[8]! << 8) | r[9]!) >>> 0)
+  );
+}
+
+// One randomBytes call per 4 KiB instead of one per id (it was 6% of a send's CPU in profiles).
+const POOL_SIZE = 4096;
+let pool = randomBytes(POOL_SIZE);
+let poolOffset = 0;
+
+function takeRandom(n: number): Buffer {
+  if (poolOffset + n > POOL_SIZE) {
+    pool = randomBytes(POOL_SIZE);
+    poolOffset = 0;
+  }
+  const out = pool.subarray(poolOffset, poolOffset + n);
+  poolOffset += n;
+  return out;
+}
+
+function hex4(n: number): string {
+  return (n & 0xffff).toString(16).padStart(4, '0');
+}
+
+function hex8(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, '0');
 }
 
 /** A random secret of `bytes` bytes, URL-safe base64. */

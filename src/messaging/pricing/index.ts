@@ -1,2 +1,2 @@
 export { marketForRecipient } from './market.ts';
-export { findRate, isBillable, recordDeliveredCost, type MessagePricing, type RecordCostInput } from './record-cost.ts';
+export { findRate, insertCostRows, isBillable, priceDelivered, recordDeliveredCost, type CostRow, type MessagePricing, type RecordCostInput } from './record-cost.ts';

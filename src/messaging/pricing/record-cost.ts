@@ -1,4 +1,6 @@
+import type { Insertable } from 'kysely';
 import type { Tx } from '../../platform/db/database.ts';
+import type { CostLedgerTable } from '../tables.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { marketForRecipient } from './market.ts';
@@ -69,39 +71,51 @@ export interface RecordCostInput {
   occurredAt: number;
 }
 
+export type CostRow = Insertable<CostLedgerTable>;
+
 /**
- * Writes the ledger row of a delivered billable message, once (the message id is unique in the
- * ledger), at the rate card's amount with zero markup. Returns false when it is not billable,
- * already recorded, or no rate is configured for its market and category (logged).
+ * The ledger row of a delivered billable message at the rate card's amount with zero markup, or
+ * undefined when it is not billable or no rate is configured for its market and category (logged).
+ * Rates are read once per (market, category) per batch through `memo`.
  */
-export async function recordDeliveredCost(tx: Tx, input: RecordCostInput, logger?: Logger, memo?: RateMemo): Promise<boolean> {
+export async function priceDelivered(tx: Tx, input: RecordCostInput, memo: RateMemo, logger?: Logger): Promise<CostRow | undefined> {
   const { pricing } = input;
-  if (!isBillable(pricing) || !pricing.category) return false;
+  if (!isBillable(pricing) || !pricing.category) return undefined;
   const market = marketForRecipient(input.recipient);
   // Meta spells it authentication-international in pricing (and authentication_international elsewhere).
   const category = pricing.category.replace('authentication_international', 'authentication-international');
-  const lookup = { market, category, atMs: input.occurredAt };
-  const rate = memo ? await memoRate(tx, lookup, memo) : await findRate(tx, lookup);
+  const rate = await memoRate(tx, { market, category, atMs: input.occurredAt }, memo);
   if (!rate) {
     logger?.warn({ market, category, messageId: input.messageId }, 'no rate card entry for a billable delivered message; not priced');
-    return false;
+    return undefined;
   }
-  const inserted = await tx.db
-    .insertInto('cost_ledger')
-    .values({
-      id: newId(input.occurredAt),
-      workspace_id: input.workspaceId,
-      message_id: input.messageId,
-      number_id: input.numberId,
-      category,
-      pricing_type: pricing.type,
-      market,
-      currency: rate.currency,
-      amount_micros: rate.amountMicros,
-      billable: 1,
-      occurred_at: input.occurredAt,
-    })
-    .onConflict((oc) => oc.column('message_id').doNothing())
-    .executeTakeFirst();
-  return Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0;
+  return {
+    id: newId(input.occurredAt),
+    workspace_id: input.workspaceId,
+    message_id: input.messageId,
+    number_id: input.numberId,
+    category,
+    pricing_type: pricing.type,
+    market,
+    currency: rate.currency,
+    amount_micros: rate.amountMicros,
+    billable: 1,
+    occurred_at: input.occurredAt,
+  };
+}
+
+/** Writes ledger rows; a message already in the ledger keeps its row (message id is unique). Returns rows written. */
+export async function insertCostRows(tx: Tx, rows: CostRow[]): Promise<number> {
+  let written = 0;
+  for (let i = 0; i < rows.length; i += 200) {
+    const r = await tx.db.insertInto('cost_ledger').values(rows.slice(i, i + 200)).onConflict((oc) => oc.column('message_id').doNothing()).executeTakeFirst();
+    written += Number(r.numInsertedOrUpdatedRows ?? 0n);
+  }
+  return written;
+}
+
+/** Writes the ledger row of one delivered billable message, once. False when not billable, unpriced or already recorded. */
+export async function recordDeliveredCost(tx: Tx, input: RecordCostInput, logger?: Logger, memo: RateMemo = new Map()): Promise<boolean> {
+  const row = await priceDelivered(tx, input, memo, logger);
+  return row ? (await insertCostRows(tx, [row])) > 0 : false;
 }

@@ -1,2 +1,10 @@
-export { applyStatusUpdates, type ApplyStatusUpdatesInput, type ApplyStatusUpdatesResult, type StatusChange } from './apply-status-updates.ts';
-export { canMove, statusRank } from './status-order.ts';
+export {
+  applyStatusUpdates,
+  onStatusChanges,
+  type AppliedStatusBatch,
+  type ApplyStatusUpdatesInput,
+  type ApplyStatusUpdatesResult,
+  type MessageRowForStatus,
+  type StatusChange,
+  type StatusChangeHook,
+} from './apply-status-updates.ts';

@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../../platform/db/test-da
 import { createTestWorkspace, queueMessages } from '../dispatch/test-support.ts';
 import { recordInboundMessages } from '../inbound/record-inbound-messages.ts';
 import type { InboundMessage, StatusUpdate } from '../provider-events.ts';
-import { applyStatusUpdates } from './apply-status-updates.ts';
+import { applyStatusUpdates, onStatusChanges } from './apply-status-updates.ts';
 
 const status = (over: Partial<StatusUpdate>): StatusUpdate => ({
   wamid: 'wamid.A',
@@ -55,6 +55,42 @@ describe('status machine, cost ledger and inbound recording', () => {
     // India marketing from Jan 1 2026: ₹0.8631, zero markup, one row.
     const ledger = await tdb.database.db.selectFrom('cost_ledger').selectAll().execute();
     expect(ledger.map((l) => [l.message_id, l.market, l.category, l.currency, Number(l.amount_micros)])).toEqual([[id, 'IN', 'marketing', 'INR', 863_100]]);
+  });
+
+  it('applies a webhook of many messages in one batch: each report once, repeats in the batch harmless, the hook sees every change', async () => {
+    const ids = await queueMessages(tdb.database, clock, Array.from({ length: 120 }, (_, i) => ({ workspaceId: ws, numberId: 'n1', recipient: `9198000${String(i).padStart(5, '0')}` })));
+    for (const [i, id] of ids.entries()) await tdb.database.db.updateTable('messages').set({ status: 'sending', wamid: `wamid.B${i}` }).where('id', '=', id).execute();
+    const t = Date.UTC(2026, 0, 15, 9, 0, 1);
+    const pricing = { billable: true, pricingModel: 'PMP', type: 'regular', category: 'utility' };
+    const seen: string[] = [];
+    const off = onStatusChanges(async (_tx, batch) => {
+      for (const c of batch.changes) seen.push(`${batch.messages.get(c.messageId)!.wamid}:${c.to}`);
+    });
+    try {
+      // Every message: sent and delivered (twice) in one webhook, read of the first 60 in the next.
+      const first = ids.flatMap((_, i) => [
+        status({ wamid: `wamid.B${i}`, status: 'delivered', occurredAt: t + 1_000, pricing }),
+        status({ wamid: `wamid.B${i}`, status: 'sent', occurredAt: t, pricing }),
+        status({ wamid: `wamid.B${i}`, status: 'delivered', occurredAt: t + 1_000, pricing }),
+      ]);
+      const r1 = await applyStatusUpdates(tdb.database, clock, { workspaceId: ws, numberId: 'n1', statuses: [...first, status({ wamid: 'wamid.nobody' })] });
+      expect(r1.changes).toHaveLength(240);
+      expect(r1.unmatched).toEqual(['wamid.nobody']);
+      expect(r1.costed).toBe(120);
+      const r2 = await applyStatusUpdates(tdb.database, clock, { workspaceId: ws, numberId: 'n1', statuses: ids.slice(0, 60).map((_, i) => status({ wamid: `wamid.B${i}`, status: 'read', occurredAt: t + 2_000 })) });
+      expect(r2.changes.map((c) => c.to)).toEqual(Array(60).fill('read'));
+    } finally {
+      off();
+    }
+    expect(seen.filter((s) => s === 'wamid.B0:sent' || s === 'wamid.B0:delivered' || s === 'wamid.B0:read')).toEqual(['wamid.B0:sent', 'wamid.B0:delivered', 'wamid.B0:read']);
+    expect(seen).toHaveLength(300);
+    const events = await tdb.database.db.selectFrom('message_status_events').select(['message_id', 'status']).execute();
+    expect(events).toHaveLength(300);
+    const rows = await tdb.database.db.selectFrom('messages').select(['id', 'status', 'sent_at', 'delivered_at', 'read_at']).execute();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    expect(ids.map((id) => byId.get(id)!.status)).toEqual([...Array(60).fill('read'), ...Array(60).fill('delivered')]);
+    expect(ids.every((id) => Number(byId.get(id)!.sent_at) === t && Number(byId.get(id)!.delivered_at) === t + 1_000)).toBe(true);
+    expect(await tdb.database.db.selectFrom('cost_ledger').select('message_id').execute()).toHaveLength(120);
   });
 
   it('keeps Meta’s error on failed; free messages cost nothing; unknown wamids are reported back', async () => {

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { newId } from './ids.ts';
+
+describe('newId', () => {
+  it('is a UUIDv7: the millisecond timestamp first, version 7, RFC variant, the rest random', () => {
+    const t = 0x019ac021507b;
+    const id = newId(t);
+    expect(id).toMatch(/^019ac021-507b-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(newId(0)).toMatch(/^00000000-0000-7/);
+    expect(newId(2 ** 48 - 1)).toMatch(/^ffffffff-ffff-7/);
+  });
+
+  it('sorts by creation time and does not repeat within a millisecond across pool refills', () => {
+    expect(newId(1_000) < newId(1_001)).toBe(true);
+    const ids = Array.from({ length: 50_000 }, () => newId(1_764_160_000_123));
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
