@@ -23,4 +23,102 @@ export const contactsMigrations: Record<string, Migration> = {
       await db.schema.createIndex('contacts_workspace_user').on('contacts').columns(['workspace_id', 'user_id']).execute();
     },
   },
+  '0021_contacts_traits_events_segments': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('contacts').addColumn('marketing_opted_out_at', 'bigint').execute();
+      await db.schema.alterTable('contacts').addColumn('marketing_opt_out_reason', 'text').execute();
+      await db.schema.alterTable('contacts').addColumn('erased_at', 'bigint').execute();
+      // Keyset streaming of a workspace's contacts, Get Users paging and the modified_at_utc polling.
+      await db.schema.createIndex('contacts_workspace_id').on('contacts').columns(['workspace_id', 'id']).execute();
+      await db.schema.createIndex('contacts_workspace_created').on('contacts').columns(['workspace_id', 'created_at', 'id']).execute();
+      await db.schema.createIndex('contacts_workspace_updated').on('contacts').columns(['workspace_id', 'updated_at', 'id']).execute();
+
+      await db.schema
+        .createTable('contact_traits')
+        .addColumn('contact_id', 'text', (c) => c.notNull())
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('str_val', 'text', (c) => c.notNull())
+        .addColumn('num_val', 'double precision')
+        .addPrimaryKeyConstraint('contact_traits_pk', ['contact_id', 'key'])
+        .execute();
+      // Covering indexes: a condition on one trait is a range scan that yields contact ids.
+      await db.schema.createIndex('contact_traits_str').on('contact_traits').columns(['workspace_id', 'key', 'str_val', 'contact_id']).execute();
+      await db.schema.createIndex('contact_traits_num').on('contact_traits').columns(['workspace_id', 'key', 'num_val', 'contact_id']).execute();
+
+      await db.schema
+        .createTable('contact_tags')
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('tag', 'text', (c) => c.notNull())
+        .addColumn('contact_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('contact_tags_pk', ['workspace_id', 'tag', 'contact_id'])
+        .execute();
+      await db.schema.createIndex('contact_tags_contact').on('contact_tags').columns(['contact_id', 'tag']).execute();
+
+      await db.schema
+        .createTable('contact_events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('contact_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('properties', 'text', (c) => c.notNull())
+        .addColumn('occurred_at', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      // "did X (at least N times) since T" per contact, and the set of contacts who did X since T.
+      await db.schema.createIndex('contact_events_name').on('contact_events').columns(['workspace_id', 'name', 'contact_id', 'occurred_at']).execute();
+      await db.schema.createIndex('contact_events_timeline').on('contact_events').columns(['contact_id', 'occurred_at']).execute();
+
+      await db.schema
+        .createTable('segments')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('definition', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('segments_workspace_name').on('segments').columns(['workspace_id', 'name']).unique().execute();
+
+      await db.schema
+        .createTable('contact_opt_settings')
+        .addColumn('workspace_id', 'text', (c) => c.primaryKey())
+        .addColumn('stop_keywords', 'text', (c) => c.notNull())
+        .addColumn('start_keywords', 'text', (c) => c.notNull())
+        .addColumn('stop_reply', 'text', (c) => c.notNull())
+        .addColumn('start_reply', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('contact_imports')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('file_name', 'text')
+        .addColumn('file_path', 'text', (c) => c.notNull())
+        .addColumn('mapping', 'text', (c) => c.notNull())
+        .addColumn('bytes_total', 'bigint', (c) => c.notNull())
+        .addColumn('rows_done', 'bigint', (c) => c.notNull())
+        .addColumn('rows_created', 'bigint', (c) => c.notNull())
+        .addColumn('rows_updated', 'bigint', (c) => c.notNull())
+        .addColumn('rows_failed', 'bigint', (c) => c.notNull())
+        .addColumn('rows_duplicate', 'bigint', (c) => c.notNull())
+        .addColumn('rows_total', 'bigint')
+        .addColumn('error', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('finished_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('contact_imports_workspace').on('contact_imports').columns(['workspace_id', 'created_at']).execute();
+      await db.schema
+        .createTable('contact_import_errors')
+        .addColumn('import_id', 'text', (c) => c.notNull())
+        .addColumn('row_number', 'bigint', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('raw', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('contact_import_errors_pk', ['import_id', 'row_number'])
+        .execute();
+    },
+  },
 };

@@ -1,0 +1,82 @@
+import type { Kysely } from 'kysely';
+import type { Tx } from '../../platform/db/database.ts';
+import { newId } from '../../platform/ids.ts';
+
+/** An event appended to a contact's timeline, as listeners see it. */
+export interface ContactEvent {
+  id: string;
+  workspaceId: string;
+  contactId: string;
+  name: string;
+  properties: Record<string, unknown>;
+  occurredAt: number;
+}
+
+export type ContactEventListener = (event: ContactEvent) => void;
+
+const listeners = new Set<ContactEventListener>();
+
+/**
+ * Subscribes to events appended in this process (track events, opt changes). Listeners run after
+ * the event's transaction commits when the appender was given the Tx (at most once, in-process:
+ * a crash between commit and the call loses the notification). Consumers that must not miss an
+ * event (event-triggered campaigns across processes) catch up with `listContactEventsSince`,
+ * which reads the durable table in id (time) order. Returns the unsubscribe function.
+ */
+export function onContactEvent(listener: ContactEventListener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function emit(event: ContactEvent): void {
+  for (const l of listeners) {
+    try {
+      l(event);
+    } catch {
+      // A listener's failure is its own; the event is stored either way.
+    }
+  }
+}
+
+function isTx(x: unknown): x is Tx {
+  return typeof x === 'object' && x !== null && 'afterCommit' in x && 'db' in x;
+}
+
+/**
+ * Appends an event to a contact's timeline (never replaces one). `db` is the caller's
+ * transaction: pass the Tx to have listeners called after commit; given a bare Kysely handle the
+ * listeners are called once the insert ran (the caller owns the commit).
+ */
+export async function appendContactEvent(
+  db: Kysely<any> | Tx,
+  workspaceId: string,
+  contactId: string,
+  name: string,
+  properties: Record<string, unknown>,
+  atMs: number,
+  nowMs: number = atMs,
+): Promise<ContactEvent> {
+  const handle: Kysely<any> = isTx(db) ? (db.db as unknown as Kysely<any>) : db;
+  const event: ContactEvent = { id: newId(nowMs), workspaceId, contactId, name, properties, occurredAt: atMs };
+  await handle
+    .insertInto('contact_events')
+    .values({ id: event.id, workspace_id: workspaceId, contact_id: contactId, name, properties: JSON.stringify(properties), occurred_at: atMs, created_at: nowMs })
+    .execute();
+  if (listeners.size > 0) {
+    if (isTx(db)) db.afterCommit(() => emit(event));
+    else emit(event);
+  }
+  return event;
+}
+
+/** Durable catch-up: the workspace's events stored after `afterId` (ids are time-ordered), oldest first. */
+export async function listContactEventsSince(db: Kysely<any>, workspaceId: string, afterId: string | null, limit = 500): Promise<ContactEvent[]> {
+  let q = db.selectFrom('contact_events').selectAll().where('workspace_id', '=', workspaceId);
+  if (afterId) q = q.where('id', '>', afterId);
+  const rows = await q.orderBy('id').limit(Math.min(Math.max(1, limit), 5000)).execute();
+  return rows.map((r) => toContactEvent(r as Parameters<typeof toContactEvent>[0]));
+}
+
+export function toContactEvent(r: { id: string; workspace_id: string; contact_id: string; name: string; properties: string; occurred_at: number | string }): ContactEvent {
+  return { id: r.id, workspaceId: r.workspace_id, contactId: r.contact_id, name: r.name, properties: JSON.parse(r.properties) as Record<string, unknown>, occurredAt: Number(r.occurred_at) };
+}
