@@ -25,6 +25,7 @@ import { createEmulator, SEEDED_CUSTOMERS, type Emulator } from './emulator/inde
 import { createDispatchNumberLoader } from './channels/whatsapp/numbers/load-dispatch-number.ts';
 import { createDispatcher, type Dispatcher } from './messaging/dispatch/dispatcher.ts';
 import { idempotencyKeysRetention } from './messaging/send/idempotency-retention.ts';
+import { setupWebhooks, type WebhooksSetup } from './webhooks/index.ts';
 import {
   checkSecretKey,
   connectSandboxNumber,
@@ -57,6 +58,8 @@ export interface RunningApp {
   emulator?: Emulator;
   /** The dispatcher (its stats() are read by the fault tests). */
   dispatcher?: Dispatcher;
+  /** Outbound webhooks: the deliverer (its stats() are read by tests and the bench). */
+  webhooks?: WebhooksSetup;
   /** The default workspace's key, when this start created it. */
   apiKey?: string;
   /** The operator token, when this start generated it. */
@@ -78,6 +81,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   let emulator: Emulator | undefined;
   let whatsapp: WhatsAppServices | undefined;
   let dispatcher: Dispatcher | undefined;
+  let webhooks: WebhooksSetup | undefined;
   try {
     const applied = await migrateToLatest(database, migrations);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
@@ -102,6 +106,8 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     await checkSecretKey(database, whatsapp);
     registerWhatsAppJobs({ database, clock, logger, queue, retention, config, services: whatsapp });
     retention.register(idempotencyKeysRetention);
+    // Outbound webhooks: retention kinds, commit wake-ups, media links in payloads (kept as long as media is).
+    webhooks = setupWebhooks({ database, clock, logger, config, retention, mediaUrl: (key, now) => whatsapp!.mediaUrls.url(config.publicUrl, key, now, config.retention.mediaDays * 86_400_000) });
     // The dispatcher owns numbers with queued messages (worker roles) and paces their sends; an
     // API-only process still wakes the owners elsewhere (NOTIFY).
     dispatcher = createDispatcher({
@@ -166,6 +172,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     if (config.role !== 'api') {
       queue.start();
       dispatcher.start();
+      await webhooks.start();
     }
 
     logger.info({ url, role: config.role, database: config.databaseUrl ? redactUrl(config.databaseUrl) : join(config.dataDir, 'samvad.db'), sandbox }, 'Samvad started');
@@ -181,7 +188,8 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       ...(boot.adminToken ? { adminToken: boot.adminToken } : {}),
       ...(emulator ? { emulator } : {}),
       ...(dispatcher ? { dispatcher } : {}),
-      close: () => (closing ??= shutdown(http, queue!, database, logger, emulator, whatsapp, dispatcher)),
+      webhooks,
+      close: () => (closing ??= shutdown(http, queue!, database, logger, emulator, whatsapp, dispatcher, webhooks)),
     };
     return running;
   } catch (err) {
@@ -189,6 +197,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     await emulator?.close().catch(() => {});
     await queue?.stop().catch(() => {});
     await dispatcher?.stop().catch(() => {});
+    await webhooks?.close().catch(() => {});
     await whatsapp?.close().catch(() => {});
     await database.close().catch(() => {});
     throw err;
@@ -237,13 +246,13 @@ async function registerDashboard(app: FastifyInstance) {
   await app.register(fastifyStatic, { root: dist, prefix: '/', wildcard: false, decorateReply: false, index: ['index.html'] });
 }
 
-async function shutdown(http: FastifyInstance | undefined, queue: JobQueue, database: Database, logger: Logger, emulator: Emulator | undefined, whatsapp?: WhatsAppServices, dispatcher?: Dispatcher) {
+async function shutdown(http: FastifyInstance | undefined, queue: JobQueue, database: Database, logger: Logger, emulator: Emulator | undefined, whatsapp?: WhatsAppServices, dispatcher?: Dispatcher, webhooks?: WebhooksSetup) {
   logger.info('shutting down: finishing in-flight sends, jobs and requests');
   // Sends and jobs first, together (each has a grace period; the 10 s budget holds): in sandbox
   // mode their calls go to the emulator on our own HTTP server, which must still answer. Then stop
   // accepting and finish in-flight requests (what they write is durable and picked up at the next
   // start), then close storage.
-  await Promise.all([dispatcher?.stop(), queue.stop()]);
+  await Promise.all([dispatcher?.stop(), queue.stop(), webhooks?.close()]);
   await http?.close();
   await emulator?.close();
   await whatsapp?.close();

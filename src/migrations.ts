@@ -6,6 +6,7 @@ import { messagingMigrations } from './messaging/migrations.ts';
 import { queueMigrations } from './platform/queue/migrations.ts';
 import { templatesMigrations } from './templates/migrations.ts';
 import { workspacesMigrations } from './workspaces/migrations.ts';
+import { webhooksMigrations } from './webhooks/migrations.ts';
 
 /**
  * Every migration of every module, for both dialects. Names sort in the order they must run:
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   ...templatesMigrations,
   ...messagingMigrations,
   ...dispatchMigrations,
+  ...webhooksMigrations,
 };

@@ -7,6 +7,7 @@ import { registerWorkspaceRoutes } from '../workspaces/routes/workspace-routes.t
 import { registerAdminJobRoutes } from './admin-jobs.ts';
 import { registerInstanceRoute } from './instance.ts';
 import { registerHistoryRoutes } from '../messaging/history/routes.ts';
+import { registerWebhookRoutes } from '../webhooks/routes.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -44,4 +45,5 @@ export async function nativeApiPlugin(app: FastifyInstance, ctx: AppContext) {
   registerAdminRoutes(app, ctx);
   registerAdminJobRoutes(app, ctx);
   registerHistoryRoutes(app, ctx);
+  registerWebhookRoutes(app, ctx);
 }

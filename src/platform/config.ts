@@ -34,6 +34,20 @@ export interface Config {
   messageTtlMs: number;
   /** SAMVAD_SECRET_KEY (32 bytes, hex or base64): seals number secrets, signs media URLs. See channels/whatsapp/secret-box.ts. */
   secretKey: string | undefined;
+  /** Outbound webhooks (src/webhooks). */
+  webhooks: WebhooksConfig;
+}
+
+export interface WebhooksConfig {
+  /** Let webhook URLs point at private and loopback addresses (local receivers, tests). */
+  allowPrivate: boolean;
+  timeoutMs: number;
+  /** How long a delivery is retried before it is dead-lettered. */
+  retryMs: number;
+  /** An endpoint failing continuously this long is disabled and the workspace told. */
+  disableAfterMs: number;
+  /** Requests in flight per endpoint. */
+  concurrencyPerEndpoint: number;
 }
 
 /** Days each kind of accumulating data is kept before the pruning job removes it. */
@@ -92,6 +106,11 @@ export const ENV_VARS = {
   SAMVAD_RETENTION_MEDIA_DAYS: 'Days stored media files are kept. Default 30.',
   SAMVAD_SANDBOX: 'auto (default: sandbox until a real number is connected), on, or off.',
   SAMVAD_MESSAGE_TTL_MINUTES: 'Minutes a queued outbound message may wait before it fails as expired (authentication templates: 10). Default 1440 (24 h).',
+  SAMVAD_WEBHOOKS_ALLOW_PRIVATE: '1 lets webhook endpoints use private and loopback addresses (local receivers). Default 0: refused at save and connect time.',
+  SAMVAD_WEBHOOK_TIMEOUT_MS: 'How long a webhook receiver has to answer. Default 10000.',
+  SAMVAD_WEBHOOK_RETRY_HOURS: 'Hours a failing webhook delivery is retried (exponential backoff with jitter) before it is dead-lettered. Default 72.',
+  SAMVAD_WEBHOOK_DISABLE_AFTER_HOURS: 'Hours of continuous failure after which a webhook endpoint is disabled and the workspace alerted. Default 24.',
+  SAMVAD_WEBHOOK_CONCURRENCY: 'Webhook requests in flight per endpoint. Default 16.',
   SAMVAD_SECRET_KEY: 'Key that encrypts WhatsApp number secrets and signs media links: 32 bytes as 64 hex characters (openssl rand -hex 32) or base64. Unset: a single process keeps one in <data dir>/secret.key; separate api/worker processes must all set the same key.',
 } as const;
 
@@ -194,6 +213,13 @@ export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Con
     sandbox,
     messageTtlMs: int('SAMVAD_MESSAGE_TTL_MINUTES', 1440, 1, 43_200) * 60_000,
     secretKey,
+    webhooks: {
+      allowPrivate: ['1', 'true'].includes(oneOf('SAMVAD_WEBHOOKS_ALLOW_PRIVATE', ['0', '1', 'true', 'false'], '0')),
+      timeoutMs: int('SAMVAD_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+      retryMs: int('SAMVAD_WEBHOOK_RETRY_HOURS', 72, 1, 24 * 30) * 3_600_000,
+      disableAfterMs: int('SAMVAD_WEBHOOK_DISABLE_AFTER_HOURS', 24, 1, 24 * 30) * 3_600_000,
+      concurrencyPerEndpoint: int('SAMVAD_WEBHOOK_CONCURRENCY', 16, 1, 256),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -1,0 +1,104 @@
+import { sql } from 'kysely';
+import type { Database } from '../../platform/db/database.ts';
+
+export interface ClaimedDelivery {
+  id: string;
+  workspaceId: string;
+  endpointId: string;
+  eventId: string;
+  eventType: string;
+  /** Counting this attempt. */
+  attempts: number;
+  createdAt: number;
+  leaseToken: string;
+}
+
+interface Row {
+  id: string;
+  workspace_id: string;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  attempts: number;
+  created_at: number;
+}
+
+export interface ClaimInput {
+  limit: number;
+  nowMs: number;
+  leaseMs: number;
+  token: string;
+  /** Endpoints this process already holds enough of (a slow receiver does not hog the claims). */
+  excludeEndpoints: string[];
+}
+
+/**
+ * Leases up to `limit` due deliveries with one token. Only the head of each (endpoint, contact)
+ * queue is eligible: a delivery waits while an older one of the same endpoint and contact is
+ * still pending (leased or backing off), which keeps per-contact order; dead-lettering the older
+ * one releases it. Deliveries of disabled endpoints wait. The lease's expiry becomes the due
+ * time, so a crashed process's claims come back by themselves (as in platform/queue).
+ *
+ * PostgreSQL: `id = any(array(select … for update skip locked))`, the form the job queue uses
+ * (DESIGN.md §4: the IN-subquery form can flip to a plan that re-runs the subquery per row).
+ * A concurrently leased head is skipped by SKIP LOCKED, and its successors are excluded by the
+ * NOT EXISTS (the head is still pending), so two workers never send one contact's events out of
+ * order.
+ */
+export async function claimDeliveries(database: Database, input: ClaimInput): Promise<ClaimedDelivery[]> {
+  if (input.limit <= 0) return [];
+  const expires = input.nowMs + input.leaseMs;
+  const exclude = input.excludeEndpoints.length ? sql`and d.endpoint_id not in (${sql.join(input.excludeEndpoints)})` : sql``;
+  // 'pending' is written as a literal so SQLite matches the partial indexes.
+  const eligible = sql`d.state = 'pending' and d.next_attempt_at <= ${input.nowMs}
+    and d.endpoint_id in (select e.id from webhook_endpoints e where e.status = 'active')
+    ${exclude}
+    and not exists (
+      select 1 from webhook_deliveries o
+      where o.endpoint_id = d.endpoint_id and o.contact_key = d.contact_key and o.state = 'pending' and o.seq < d.seq
+    )`;
+  const set = sql`lease_token = ${input.token}, next_attempt_at = ${expires}, attempts = attempts + 1`;
+  const returning = sql`returning id, workspace_id, endpoint_id, event_id, event_type, attempts, created_at`;
+  let rows: Row[];
+  if (database.dialect === 'postgres') {
+    rows = (
+      await sql<Row>`update webhook_deliveries set ${set} where id = any(array(
+        select d.id from webhook_deliveries d where ${eligible} order by d.next_attempt_at limit ${input.limit} for update of d skip locked
+      )) ${returning}`.execute(database.db)
+    ).rows;
+  } else {
+    rows = await database.transaction(
+      async (tx) =>
+        (
+          await sql<Row>`update webhook_deliveries set ${set} where id in (
+            select d.id from webhook_deliveries d where ${eligible} order by d.next_attempt_at limit ${input.limit}
+          ) ${returning}`.execute(tx.db)
+        ).rows,
+    );
+  }
+  return rows.map((r) => ({
+    id: r.id,
+    workspaceId: r.workspace_id,
+    endpointId: r.endpoint_id,
+    eventId: r.event_id,
+    eventType: r.event_type,
+    attempts: Number(r.attempts),
+    createdAt: Number(r.created_at),
+    leaseToken: input.token,
+  }));
+}
+
+/** When the next pending delivery falls due after `nowMs` (to sleep exactly), if any. */
+export async function nextDeliveryDueAt(database: Database, nowMs: number): Promise<number | undefined> {
+  const row = await sql<{ t: number | null }>`select min(next_attempt_at) as t from webhook_deliveries where state = 'pending' and next_attempt_at > ${nowMs}`.execute(database.db);
+  const t = row.rows[0]?.t;
+  return t === null || t === undefined ? undefined : Number(t);
+}
+
+/** Keeps the leases of deliveries still held (queued behind a slow receiver, or in flight). */
+export async function renewLeases(database: Database, tokens: string[], untilMs: number): Promise<void> {
+  if (tokens.length === 0) return;
+  const q = sql`update webhook_deliveries set next_attempt_at = ${untilMs} where lease_token in (${sql.join(tokens)}) and state = 'pending'`;
+  if (database.dialect === 'postgres') await q.execute(database.db);
+  else await database.transaction(async (tx) => void (await q.execute(tx.db)));
+}

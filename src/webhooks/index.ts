@@ -1,0 +1,68 @@
+/**
+ * Outbound webhooks (issue 5): endpoints, the event catalogue, Interakt-format payload builders,
+ * the signer, the deliverer, the delivery log with replay, and the polling feed.
+ *
+ * Other modules: build a body with one of the builders and call `recordEvents(tx, [...])` in the
+ * transaction of the change that caused it (contract 1).
+ */
+import type { Clock } from '../platform/clock.ts';
+import type { Config } from '../platform/config.ts';
+import type { Database } from '../platform/db/database.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { RetentionRegistry } from '../platform/retention/index.ts';
+import { WebhookDeliverer } from './delivery/deliverer.ts';
+import { webhookRetentionKinds } from './retention.ts';
+import { webhooksRuntime } from './runtime.ts';
+import { coalescing, registerWebhookNotifier, WEBHOOKS_CHANNEL } from './wake.ts';
+
+export { recordEvents, type OutboundEvent } from './record-events.ts';
+export * from './payloads/index.ts';
+export { EVENT_TYPES, isEventType, type EventType } from './catalogue.ts';
+export { recordStatusEvents, recordInboundEvents, type StatusChangeInput } from './message-events.ts';
+export { eraseContactWebhookData } from './erasure.ts';
+export { signDelivery, verifyInteraktSignature, verifySamvadSignature } from './sign.ts';
+export { WebhookDeliverer } from './delivery/deliverer.ts';
+export { registerWebhookRoutes } from './routes.ts';
+export { webhooksMigrations } from './migrations.ts';
+
+export interface WebhooksSetup {
+  deliverer: WebhookDeliverer;
+  /** Starts the deliverer (worker roles). */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Wires the module into a process: retention kinds, the commit notifier (every role: API
+ * processes record events too), media URLs for payloads, and the deliverer (started by worker
+ * roles only).
+ */
+export function setupWebhooks(deps: {
+  database: Database;
+  clock: Clock;
+  logger: Logger;
+  config: Config;
+  retention: RetentionRegistry;
+  mediaUrl?: (storedKey: string, nowMs: number) => string;
+}): WebhooksSetup {
+  for (const kind of webhookRetentionKinds(deps.config.retention)) deps.retention.register(kind);
+  if (deps.mediaUrl) webhooksRuntime.mediaUrl = deps.mediaUrl;
+  const notify = coalescing(
+    () => deps.database.notifications.notify(WEBHOOKS_CHANNEL),
+    (err) => deps.logger.warn({ err }, 'webhook wake-up NOTIFY failed'),
+  );
+  const unregister = registerWebhookNotifier(notify);
+  const deliverer = new WebhookDeliverer({ database: deps.database, clock: deps.clock, logger: deps.logger.child({ component: 'webhooks' }), config: deps.config.webhooks });
+  let started = false;
+  return {
+    deliverer,
+    async start() {
+      started = true;
+      await deliverer.start();
+    },
+    async close() {
+      unregister();
+      if (started) await deliverer.stop();
+    },
+  };
+}

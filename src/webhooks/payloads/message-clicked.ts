@@ -1,0 +1,56 @@
+import { customerObject } from './customer.ts';
+import { clickTimestamp, naiveUtc } from './format.ts';
+import { messageObject } from './message-object.ts';
+import type { CustomerInput, EventBody, MessageInput } from './types.ts';
+
+export type ClickInput =
+  | { kind: 'QR'; buttonText: string; payload: string | null; at: number }
+  | { kind: 'CTA'; buttonText: string; buttonLink: string; at: number };
+
+export interface MessageClickedEventInput {
+  customer: CustomerInput;
+  /** The template message whose button was clicked. */
+  message: MessageInput;
+  click: ClickInput;
+  at: number;
+}
+
+/**
+ * `message_api_clicked` (reference §8.6), in its two documented shapes: a quick-reply click's
+ * details inside `data.message.meta_data`, a URL (CTA) click's in a sibling `data.event`.
+ */
+export function buildMessageClickedEvent(input: MessageClickedEventInput): EventBody {
+  const { click } = input;
+  const customer = customerObject(input.customer);
+  if (click.kind === 'QR') {
+    const extraMeta = {
+      click_type: 'QR',
+      button_text: click.buttonText,
+      button_link: '',
+      click_timestamp: clickTimestamp(click.at),
+      button_payload: { payload: { type: 'QUICK_REPLY', text: click.buttonText } },
+    };
+    return {
+      version: '1.0',
+      timestamp: naiveUtc(input.at),
+      type: 'message_api_clicked',
+      data: { customer, message: messageObject(input.message, { extraMeta }) },
+    };
+  }
+  return {
+    version: '1.0',
+    timestamp: naiveUtc(input.at),
+    type: 'message_api_clicked',
+    data: {
+      customer,
+      message: messageObject(input.message),
+      event: {
+        callbackData: input.message.callbackData,
+        click_type: 'CTA',
+        button_text: click.buttonText,
+        button_link: click.buttonLink,
+        click_timestamp: clickTimestamp(click.at),
+      },
+    },
+  };
+}
