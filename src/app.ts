@@ -21,6 +21,7 @@ import { createTemplateRefresher, syncNumberTemplatesNow } from './templates/ind
 import { AdminTokenChecker } from './workspaces/admin-token.ts';
 import { KeyAuthenticator } from './workspaces/authenticate-key.ts';
 import { bootstrapInstance, type BootstrapResult } from './workspaces/bootstrap.ts';
+import { createOwnerSetupToken, peopleRetention, setupLink } from './workspaces/people/index.ts';
 import { createEmulator, SEEDED_CUSTOMERS, type Emulator } from './emulator/index.ts';
 import { createDispatchNumberLoader } from './channels/whatsapp/numbers/load-dispatch-number.ts';
 import { createDispatcher, type Dispatcher } from './messaging/dispatch/dispatcher.ts';
@@ -86,6 +87,8 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     const applied = await migrateToLatest(database, migrations);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     const boot = await bootstrapInstance(database, clock, { workspaceName: config.workspaceName, apiKey: config.apiKey, adminToken: config.adminToken });
+    // Until the default workspace has a member, every API start prints a fresh one-time link to create its owner.
+    const ownerSetupToken = config.role !== 'worker' ? await createOwnerSetupToken(database, clock) : undefined;
 
     queue = new JobQueue({
       database,
@@ -108,6 +111,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     retention.register(idempotencyKeysRetention);
     // Outbound webhooks: retention kinds, commit wake-ups, media links in payloads (kept as long as media is).
     webhooks = setupWebhooks({ database, clock, logger, config, retention, mediaUrl: (key, now) => whatsapp!.mediaUrls.url(config.publicUrl, key, now, config.retention.mediaDays * 86_400_000) });
+    for (const kind of peopleRetention) retention.register(kind);
     // The dispatcher owns numbers with queued messages (worker roles) and paces their sends; an
     // API-only process still wakes the owners elsewhere (NOTIFY).
     dispatcher = createDispatcher({
@@ -176,7 +180,8 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     }
 
     logger.info({ url, role: config.role, database: config.databaseUrl ? redactUrl(config.databaseUrl) : join(config.dataDir, 'samvad.db'), sandbox }, 'Samvad started');
-    if (options.banner ?? config.logLevel !== 'silent') printBanner(url, boot, config, emulator);
+    if (ownerSetupToken) logger.info({ link: setupLink(url, ownerSetupToken) }, 'no dashboard user yet: open this one-time link to create the owner');
+    if (options.banner ?? config.logLevel !== 'silent') printBanner(url, boot, config, emulator, ownerSetupToken && setupLink(url, ownerSetupToken));
 
     let closing: Promise<void> | undefined;
     const running: RunningApp = {
@@ -260,7 +265,7 @@ async function shutdown(http: FastifyInstance | undefined, queue: JobQueue, data
   logger.info('shutdown complete');
 }
 
-function printBanner(url: string, boot: BootstrapResult, config: Config, emulator: Emulator | undefined) {
+function printBanner(url: string, boot: BootstrapResult, config: Config, emulator: Emulator | undefined, ownerSetupLink?: string) {
   const lines = ['', `  Samvad is running at ${url}/`, `  Dashboard:  ${url}/`, `  API docs:   ${url}/docs`];
   const number = emulator?.defaultNumber();
   if (emulator && number) {
@@ -282,6 +287,7 @@ function printBanner(url: string, boot: BootstrapResult, config: Config, emulato
     );
   }
   if (boot.adminToken) lines.push('', '  Operator token for /api/v1/admin (shown once; or set SAMVAD_ADMIN_TOKEN):', `    ${boot.adminToken}`);
+  if (ownerSetupLink) lines.push('', '  Create the dashboard owner (one-time link; a new one is printed at each start until used):', `    ${ownerSetupLink}`);
   if (!config.databaseUrl) lines.push('', `  Data: ${config.dataDir}`);
   process.stdout.write(`${lines.join('\n')}\n\n`);
 }

@@ -7,6 +7,7 @@ import { queueMigrations } from './platform/queue/migrations.ts';
 import { templatesMigrations } from './templates/migrations.ts';
 import { workspacesMigrations } from './workspaces/migrations.ts';
 import { webhooksMigrations } from './webhooks/migrations.ts';
+import { peopleMigrations } from './workspaces/people/migrations.ts';
 
 /**
  * Every migration of every module, for both dialects. Names sort in the order they must run:
@@ -15,6 +16,7 @@ import { webhooksMigrations } from './webhooks/migrations.ts';
  */
 export const migrations: Record<string, Migration> = {
   ...workspacesMigrations,
+  ...peopleMigrations,
   ...queueMigrations,
   ...contactsMigrations,
   ...whatsappMigrations,

@@ -8,6 +8,7 @@ import { registerAdminJobRoutes } from './admin-jobs.ts';
 import { registerInstanceRoute } from './instance.ts';
 import { registerHistoryRoutes } from '../messaging/history/routes.ts';
 import { registerWebhookRoutes } from '../webhooks/routes.ts';
+import { authenticateNativeRequest, registerPeopleRoutes } from '../workspaces/people/index.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -31,7 +32,7 @@ export async function nativeApiPlugin(app: FastifyInstance, ctx: AppContext) {
       }
       return;
     }
-    const principal = await ctx.keys.authenticate(request.headers.authorization);
+    const principal = await authenticateNativeRequest(ctx, request);
     if (!principal) {
       throw new AppError('unauthorized', request.headers.authorization ? 'Invalid API key' : 'Missing API key: send Authorization: Basic <your API key>');
     }
@@ -46,4 +47,5 @@ export async function nativeApiPlugin(app: FastifyInstance, ctx: AppContext) {
   registerAdminJobRoutes(app, ctx);
   registerHistoryRoutes(app, ctx);
   registerWebhookRoutes(app, ctx);
+  registerPeopleRoutes(app, ctx);
 }
