@@ -22,6 +22,7 @@ import { AdminTokenChecker } from './workspaces/admin-token.ts';
 import { KeyAuthenticator } from './workspaces/authenticate-key.ts';
 import { bootstrapInstance, type BootstrapResult } from './workspaces/bootstrap.ts';
 import { createOwnerSetupToken, peopleRetention, setupLink } from './workspaces/people/index.ts';
+import { setupInbox } from './inbox/index.ts';
 import { createEmulator, SEEDED_CUSTOMERS, type Emulator } from './emulator/index.ts';
 import { createDispatchNumberLoader } from './channels/whatsapp/numbers/load-dispatch-number.ts';
 import { createDispatcher, type Dispatcher } from './messaging/dispatch/dispatcher.ts';
@@ -112,6 +113,8 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     // Outbound webhooks: retention kinds, commit wake-ups, media links in payloads (kept as long as media is).
     webhooks = setupWebhooks({ database, clock, logger, config, retention, mediaUrl: (key, now) => whatsapp!.mediaUrls.url(config.publicUrl, key, now, config.retention.mediaDays * 86_400_000) });
     for (const kind of peopleRetention) retention.register(kind);
+    // Inbox: out-of-hours reply job, event-log retention, realtime wake-ups, contact eraser.
+    setupInbox({ database, clock, logger, queue, retention, wake: (numberId) => dispatcher?.wake(numberId) });
     // The dispatcher owns numbers with queued messages (worker roles) and paces their sends; an
     // API-only process still wakes the owners elsewhere (NOTIFY).
     dispatcher = createDispatcher({

@@ -31,6 +31,8 @@ export const contactsMigrations: Record<string, Migration> = {
       // Keyset streaming of a workspace's contacts, Get Users paging and the modified_at_utc polling.
       await db.schema.createIndex('contacts_workspace_id').on('contacts').columns(['workspace_id', 'id']).execute();
       await db.schema.createIndex('contacts_workspace_created').on('contacts').columns(['workspace_id', 'created_at', 'id']).execute();
+      // Interakt's get-by-phone takes the national number.
+      await db.schema.createIndex('contacts_workspace_national').on('contacts').columns(['workspace_id', 'phone_national']).execute();
       await db.schema.createIndex('contacts_workspace_updated').on('contacts').columns(['workspace_id', 'updated_at', 'id']).execute();
 
       await db.schema

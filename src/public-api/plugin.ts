@@ -5,6 +5,7 @@ import type { Principal } from '../workspaces/authenticate-key.ts';
 import { planLimits } from '../workspaces/plans.ts';
 import { registerPing } from './ping.ts';
 import { registerSendMessage } from './send-message.ts';
+import { registerTrackRoutes } from './track/routes.ts';
 
 export const RATE_LIMIT_MESSAGE = 'Rate limit exceeded for this resource';
 
@@ -39,6 +40,7 @@ export async function publicApiPlugin(app: FastifyInstance, ctx: AppContext) {
   });
   registerPing(app, ctx);
   registerSendMessage(app, ctx);
+  registerTrackRoutes(app, ctx);
 }
 
 export function principalOf(request: Pick<FastifyRequest, 'principal'> | { principal?: unknown }): Principal {

@@ -5,6 +5,7 @@ import { upsertContactFromInbound } from '../../contacts/index.ts';
 import { inboundMeter } from '../dispatch/inbound-meter.ts';
 import type { InboundMessage } from '../provider-events.ts';
 import { messageRow } from '../message-row.ts';
+import { onInboundMessage } from '../../inbox/index.ts';
 
 /** The customer service window (limits §4.1) and the free entry point window (§4.2). */
 export const SERVICE_WINDOW_MS = 24 * 3_600_000;
@@ -114,6 +115,8 @@ async function recordOne(tx: Tx, dialect: Dialect, clock: Clock, input: RecordIn
     })
     .where('id', '=', conversationId)
     .execute();
+  // Inbox: live event, open/reopen and auto-assign, out-of-hours reply (one call, this transaction).
+  await onInboundMessage(tx, dialect, { workspaceId: input.workspaceId, numberId: input.numberId, contactId: contact.id, conversationId, messageId: id, type: m.type, occurredAt: m.occurredAt, now });
   return { messageId: id, wamid: m.wamid, contactId: contact.id, conversationId, created: true };
 }
 
