@@ -27,6 +27,7 @@ import { createEmulator, SEEDED_CUSTOMERS, type Emulator } from './emulator/inde
 import { createDispatchNumberLoader } from './channels/whatsapp/numbers/load-dispatch-number.ts';
 import { createDispatcher, type Dispatcher } from './messaging/dispatch/dispatcher.ts';
 import { idempotencyKeysRetention } from './messaging/send/idempotency-retention.ts';
+import { createCampaignServices, registerClickRoute } from './campaigns/index.ts';
 import { setupWebhooks, type WebhooksSetup } from './webhooks/index.ts';
 import {
   checkSecretKey,
@@ -149,6 +150,8 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       channel: whatsapp.channel,
       credentials: (workspaceId, numberId) => getNumberCredentials(database, whatsapp!.secrets, workspaceId, numberId),
     });
+    // Campaigns: the runner feeds the dispatcher (worker roles); routes and /r/{token} click tracking.
+    context.campaigns = await createCampaignServices({ database, clock, logger, ttlMs: config.messageTtlMs, wake: wakeDispatch, templateRefresher: context.templateRefresher });
 
     let url = config.publicUrl;
     if (config.role !== 'worker') {
@@ -179,6 +182,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     if (config.role !== 'api') {
       queue.start();
       dispatcher.start();
+      context.campaigns.runner.start();
       await webhooks.start();
     }
 
@@ -197,7 +201,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       ...(emulator ? { emulator } : {}),
       ...(dispatcher ? { dispatcher } : {}),
       webhooks,
-      close: () => (closing ??= shutdown(http, queue!, database, logger, emulator, whatsapp, dispatcher, webhooks)),
+      close: () => (closing ??= context.campaigns!.runner.stop().then(() => shutdown(http, queue!, database, logger, emulator, whatsapp, dispatcher, webhooks))),
     };
     return running;
   } catch (err) {
@@ -221,6 +225,7 @@ async function buildHttp(ctx: AppContext, emulator: Emulator | undefined): Promi
     readiness: () => readiness(ctx.database),
   });
   await app.register(async (scope) => publicApiPlugin(scope, ctx), { prefix: '/v1/public' });
+  registerClickRoute(app, ctx);
   await app.register(
     async (scope) => {
       await nativeApiPlugin(scope, ctx);

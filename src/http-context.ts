@@ -9,6 +9,7 @@ import type { AdminTokenChecker } from './workspaces/admin-token.ts';
 import type { KeyAuthenticator, Principal } from './workspaces/authenticate-key.ts';
 import type { TemplateRefresher } from './templates/index.ts';
 import type { WhatsAppServices } from './channels/whatsapp/index.ts';
+import type { CampaignServices } from './campaigns/index.ts';
 
 /** The resources route plugins are given (an explicit bag, not globals). */
 export interface AppContext {
@@ -30,6 +31,8 @@ export interface AppContext {
   dispatch: { wake(numberId: string): void };
   /** Lazy template sync on a send's lookup miss (set once the WhatsApp channel is wired). */
   templateRefresher?: TemplateRefresher;
+  /** Campaigns: click tokens, the runner, what the routes need (set once the dispatcher exists). */
+  campaigns?: CampaignServices;
 }
 
 declare module 'fastify' {

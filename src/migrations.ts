@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import { whatsappMigrations } from './channels/whatsapp/migrations.ts';
+import { campaignsMigrations } from './campaigns/migrations.ts';
 import { contactsMigrations } from './contacts/migrations.ts';
 import { dispatchMigrations } from './messaging/dispatch/migrations.ts';
 import { messagingMigrations } from './messaging/migrations.ts';
@@ -23,5 +24,6 @@ export const migrations: Record<string, Migration> = {
   ...templatesMigrations,
   ...messagingMigrations,
   ...dispatchMigrations,
+  ...campaignsMigrations,
   ...webhooksMigrations,
 };

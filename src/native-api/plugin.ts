@@ -7,6 +7,7 @@ import { registerWorkspaceRoutes } from '../workspaces/routes/workspace-routes.t
 import { registerAdminJobRoutes } from './admin-jobs.ts';
 import { registerInstanceRoute } from './instance.ts';
 import { registerHistoryRoutes } from '../messaging/history/routes.ts';
+import { registerCampaignRoutes } from '../campaigns/routes.ts';
 import { registerWebhookRoutes } from '../webhooks/routes.ts';
 import { authenticateNativeRequest, registerPeopleRoutes } from '../workspaces/people/index.ts';
 
@@ -46,6 +47,7 @@ export async function nativeApiPlugin(app: FastifyInstance, ctx: AppContext) {
   registerAdminRoutes(app, ctx);
   registerAdminJobRoutes(app, ctx);
   registerHistoryRoutes(app, ctx);
+  registerCampaignRoutes(app, ctx);
   registerWebhookRoutes(app, ctx);
   registerPeopleRoutes(app, ctx);
 }

@@ -5,6 +5,7 @@ import type { Principal } from '../workspaces/authenticate-key.ts';
 import { planLimits } from '../workspaces/plans.ts';
 import { registerPing } from './ping.ts';
 import { registerSendMessage } from './send-message.ts';
+import { registerCreateCampaign } from './campaigns/create-campaign.ts';
 import { registerTrackRoutes } from './track/routes.ts';
 
 export const RATE_LIMIT_MESSAGE = 'Rate limit exceeded for this resource';
@@ -40,6 +41,7 @@ export async function publicApiPlugin(app: FastifyInstance, ctx: AppContext) {
   });
   registerPing(app, ctx);
   registerSendMessage(app, ctx);
+  registerCreateCampaign(app, ctx);
   registerTrackRoutes(app, ctx);
 }
 

@@ -1,0 +1,55 @@
+/** The campaigns module's services (other modules use these, never the campaign tables). */
+import type { Clock } from '../platform/clock.ts';
+import type { Database } from '../platform/db/database.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { TemplateRefresher } from '../templates/index.ts';
+import { loadClickTokens, type ClickTokens } from './clicks/click-token.ts';
+import type { CampaignRouteDeps } from './routes.ts';
+import { CampaignRunner, wakeCampaignRunners } from './run/campaign-runner.ts';
+import { onContactEvent } from '../contacts/index.ts';
+import { campaignsOnContactEvent as onEvent } from './triggers/on-contact-event.ts';
+
+export { campaignsMigrations } from './migrations.ts';
+export { registerCampaignRoutes } from './routes.ts';
+export { registerClickRoute } from './clicks/click-route.ts';
+export { campaignsOnContactEvent, type ContactEventInput } from './triggers/on-contact-event.ts';
+export { recordQuickReplyClick } from './clicks/record-click.ts';
+export { wakeCampaignRunners } from './run/campaign-runner.ts';
+
+export interface CampaignServices {
+  tokens: ClickTokens;
+  runner: CampaignRunner;
+  deps: CampaignRouteDeps;
+}
+
+export interface CampaignSetup {
+  database: Database;
+  clock: Clock;
+  logger: Logger;
+  /** Time to live of campaign messages (SAMVAD_MESSAGE_TTL_MINUTES). */
+  ttlMs: number;
+  /** Wakes the dispatcher of a number after its sends are committed. */
+  wake: (numberId: string) => void;
+  templateRefresher?: TemplateRefresher | undefined;
+}
+
+/** The click-token key, the runner (not started) and what the routes need. */
+export async function createCampaignServices(s: CampaignSetup): Promise<CampaignServices> {
+  const tokens = await loadClickTokens(s.database);
+  const runner = new CampaignRunner({ database: s.database, clock: s.clock, logger: s.logger.child({ component: 'campaigns' }), tokens, ttlMs: s.ttlMs, wake: s.wake, templateRefresher: s.templateRefresher });
+  // Event-triggered sends, stop rules and conversions follow tracked contact events. The hook is
+  // in-process and after commit (a crash in between loses that event's effect on campaigns).
+  const log = s.logger.child({ component: 'campaigns' });
+  const off = onContactEvent((e) => {
+    void s.database
+      .transaction((tx) => onEvent(tx.db, { workspaceId: e.workspaceId, contactId: e.contactId, name: e.name, atMs: e.occurredAt }))
+      .catch((err: unknown) => log.error({ err, event: e.name }, 'campaigns could not handle a contact event'));
+  });
+  const stop = runner.stop.bind(runner);
+  runner.stop = async () => {
+    off();
+    await stop();
+  };
+  const deps: CampaignRouteDeps = { database: s.database, clock: s.clock, ttlMs: s.ttlMs, wake: s.wake, templateRefresher: s.templateRefresher, wakeRunner: wakeCampaignRunners };
+  return { tokens, runner, deps };
+}
