@@ -10,7 +10,11 @@ import type { Config } from '../platform/config.ts';
 import type { Database } from '../platform/db/database.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { RetentionRegistry } from '../platform/retention/index.ts';
+import { registerContactErasure } from '../contacts/index.ts';
+import { onStatusChanges } from '../messaging/status/index.ts';
 import { WebhookDeliverer } from './delivery/deliverer.ts';
+import { eraseContactWebhookData } from './erasure.ts';
+import { recordStatusEvents } from './message-events.ts';
 import { webhookRetentionKinds } from './retention.ts';
 import { webhooksRuntime } from './runtime.ts';
 import { coalescing, registerWebhookNotifier, WEBHOOKS_CHANNEL } from './wake.ts';
@@ -52,6 +56,8 @@ export function setupWebhooks(deps: {
     (err) => deps.logger.warn({ err }, 'webhook wake-up NOTIFY failed'),
   );
   const unregister = registerWebhookNotifier(notify);
+  const offStatus = subscribeStatusEvents(deps.clock);
+  registerContactErasure('webhooks', (db, workspaceId, contactId) => eraseContactWebhookData(db, workspaceId, contactId));
   const deliverer = new WebhookDeliverer({ database: deps.database, clock: deps.clock, logger: deps.logger.child({ component: 'webhooks' }), config: deps.config.webhooks });
   let started = false;
   return {
@@ -62,7 +68,25 @@ export function setupWebhooks(deps: {
     },
     async close() {
       unregister();
+      offStatus();
       if (started) await deliverer.stop();
     },
+  };
+}
+
+// Status hooks are process-wide (messaging keeps one list): one subscription however many apps
+// run in this process (tests), so no status emits its event twice.
+let statusSubscribers = 0;
+let offStatusHook: (() => void) | undefined;
+
+function subscribeStatusEvents(clock: Clock): () => void {
+  if (statusSubscribers++ === 0) {
+    offStatusHook = onStatusChanges((tx, batch) => recordStatusEvents(tx, batch.workspaceId, batch.changes, clock.nowMs()));
+  }
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    if (--statusSubscribers === 0) offStatusHook?.();
   };
 }

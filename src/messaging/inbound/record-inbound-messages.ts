@@ -6,6 +6,7 @@ import { inboundMeter } from '../dispatch/inbound-meter.ts';
 import type { InboundMessage } from '../provider-events.ts';
 import { messageRow } from '../message-row.ts';
 import { onInboundMessage } from '../../inbox/index.ts';
+import { recordInboundEvents } from '../../webhooks/index.ts';
 
 /** The customer service window (limits §4.1) and the free entry point window (§4.2). */
 export const SERVICE_WINDOW_MS = 24 * 3_600_000;
@@ -46,6 +47,8 @@ export async function recordInboundMessages(
     const out: RecordedInbound[] = [];
     for (const m of messages) out.push(await recordOne(tx, database.dialect, clock, input, m));
     const created = out.filter((r) => r.created).length;
+    // Outbound webhooks (contract 1): message_received / message_api_clicked, in this transaction.
+    await recordInboundEvents(tx, input.workspaceId, out.filter((r) => r.created).map((r) => r.messageId), clock.nowMs());
     tx.afterCommit(() => (hooks.debitInbound ?? inboundMeter.debit)(input.numberId, created));
     return out;
   });

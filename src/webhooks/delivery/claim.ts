@@ -30,6 +30,8 @@ export interface ClaimInput {
   token: string;
   /** Endpoints this process already holds enough of (a slow receiver does not hog the claims). */
   excludeEndpoints: string[];
+  /** Lease tokens this process still holds: never re-claim its own deliveries, even if a lease lapsed. */
+  heldTokens?: string[];
 }
 
 /**
@@ -49,10 +51,12 @@ export async function claimDeliveries(database: Database, input: ClaimInput): Pr
   if (input.limit <= 0) return [];
   const expires = input.nowMs + input.leaseMs;
   const exclude = input.excludeEndpoints.length ? sql`and d.endpoint_id not in (${sql.join(input.excludeEndpoints)})` : sql``;
+  const held = input.heldTokens?.length ? sql`and (d.lease_token is null or d.lease_token not in (${sql.join(input.heldTokens)}))` : sql``;
   // 'pending' is written as a literal so SQLite matches the partial indexes.
   const eligible = sql`d.state = 'pending' and d.next_attempt_at <= ${input.nowMs}
     and d.endpoint_id in (select e.id from webhook_endpoints e where e.status = 'active')
     ${exclude}
+    ${held}
     and not exists (
       select 1 from webhook_deliveries o
       where o.endpoint_id = d.endpoint_id and o.contact_key = d.contact_key and o.state = 'pending' and o.seq < d.seq

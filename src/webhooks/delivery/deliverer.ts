@@ -64,6 +64,8 @@ export class WebhookDeliverer {
   private readonly leaseMs: number;
   private readonly statsValue: DelivererStats = { delivered: 0, retried: 0, dead: 0, attempts: 0, held: 0 };
   private idleWaiters: (() => void)[] = [];
+  /** Clock time the held leases were last extended to `+ leaseMs` from. */
+  private renewedAt = 0;
 
   constructor(private readonly deps: DelivererDeps) {
     // Longer than one attempt can take, with room for the outcome write.
@@ -99,8 +101,10 @@ export class WebhookDeliverer {
 
   private async renew(): Promise<void> {
     if (this.tokens.size === 0) return;
+    const now = this.deps.clock.nowMs();
+    this.renewedAt = now;
     try {
-      await renewLeases(this.deps.database, [...this.tokens.keys()], this.deps.clock.nowMs() + this.leaseMs);
+      await renewLeases(this.deps.database, [...this.tokens.keys()], now + this.leaseMs);
     } catch (err) {
       this.deps.logger.warn({ err }, 'could not renew webhook delivery leases');
     }
@@ -120,11 +124,14 @@ export class WebhookDeliverer {
           await this.sleep(clock.nowMs() + pollMs);
           continue;
         }
+        // Leases are renewed on the clock that expires them: after a jump of the (test) clock, renew
+        // before claiming, or this process would claim its own held deliveries again.
+        if (this.tokens.size > 0 && clock.nowMs() - this.renewedAt > this.leaseMs / 3) await this.renew();
         const now = clock.nowMs();
         const exclude = [...this.endpoints.values()].filter((e) => e.queue.length + e.inFlight >= perEndpointCap).map((e) => e.id);
         const limit = Math.min(batch, room);
         const token = randomUUID();
-        const claimed = await claimDeliveries(database, { limit, nowMs: now, leaseMs: this.leaseMs, token, excludeEndpoints: exclude });
+        const claimed = await claimDeliveries(database, { limit, nowMs: now, leaseMs: this.leaseMs, token, excludeEndpoints: exclude, heldTokens: [...this.tokens.keys()] });
         if (claimed.length > 0) await this.accept(claimed, token);
         if (claimed.length === limit || this.wakeRequested) continue;
         const next = await nextDeliveryDueAt(database, now);
@@ -231,10 +238,6 @@ export class WebhookDeliverer {
     if (forceDead) outcome = { ...outcome, delivery: { ...outcome.delivery, createdAt: -Infinity } };
     this.outcomes.push(outcome);
     this.held--;
-    const t = outcome.delivery.leaseToken;
-    const left = (this.tokens.get(t) ?? 1) - 1;
-    if (left <= 0) this.tokens.delete(t);
-    else this.tokens.set(t, left);
     this.scheduleFlush();
   }
 
@@ -264,8 +267,16 @@ export class WebhookDeliverer {
       // The leases run out and the deliveries are attempted again (at least once).
       logger.error({ err, outcomes: batch.length }, 'could not record webhook delivery outcomes');
     }
+    // Only now, with the outcome stored, may this process claim these deliveries' successors or retries.
+    for (const o of batch) this.releaseToken(o.delivery.leaseToken);
     // Finished deliveries release the next of their contacts' queues.
     this.wake();
+  }
+
+  private releaseToken(t: string) {
+    const left = (this.tokens.get(t) ?? 1) - 1;
+    if (left <= 0) this.tokens.delete(t);
+    else this.tokens.set(t, left);
   }
 
   /** Resolves the next time the loop finds nothing more to claim (tests, benchmarks). */
@@ -292,7 +303,7 @@ export class WebhookDeliverer {
       for (const ep of this.endpoints.values()) {
         for (const item of ep.queue.splice(0)) {
           this.held--;
-          void item;
+          this.releaseToken(item.delivery.leaseToken);
         }
       }
       await new Promise((r) => setTimeout(r, 20));
