@@ -9,6 +9,7 @@ import { templatesMigrations } from './templates/migrations.ts';
 import { workspacesMigrations } from './workspaces/migrations.ts';
 import { webhooksMigrations } from './webhooks/migrations.ts';
 import { peopleMigrations } from './workspaces/people/migrations.ts';
+import { inboxMigrations } from './inbox/migrations.ts';
 
 /**
  * Every migration of every module, for both dialects. Names sort in the order they must run:
@@ -24,6 +25,7 @@ export const migrations: Record<string, Migration> = {
   ...templatesMigrations,
   ...messagingMigrations,
   ...dispatchMigrations,
+  ...inboxMigrations,
   ...campaignsMigrations,
   ...webhooksMigrations,
 };

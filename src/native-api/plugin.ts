@@ -10,6 +10,7 @@ import { registerHistoryRoutes } from '../messaging/history/routes.ts';
 import { registerCampaignRoutes } from '../campaigns/routes.ts';
 import { registerWebhookRoutes } from '../webhooks/routes.ts';
 import { authenticateNativeRequest, registerPeopleRoutes } from '../workspaces/people/index.ts';
+import { registerInboxRoutes } from '../inbox/index.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -50,4 +51,5 @@ export async function nativeApiPlugin(app: FastifyInstance, ctx: AppContext) {
   registerCampaignRoutes(app, ctx);
   registerWebhookRoutes(app, ctx);
   registerPeopleRoutes(app, ctx);
+  registerInboxRoutes(app, ctx);
 }

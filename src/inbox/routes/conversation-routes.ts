@@ -1,0 +1,124 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../http-context.ts';
+import { AppError } from '../../platform/errors.ts';
+import { principalOf } from '../../public-api/plugin.ts';
+import { findMemberByEmail, isSessionPrincipal, userOf } from '../../workspaces/people/index.ts';
+import { roleAtLeast } from '../../workspaces/plans.ts';
+import { assignConversation, assignTeam, closeConversation, getConversationState, reopenConversation, unassignConversation } from '../assignment.ts';
+import { getConversationRef } from '../conversation-ref.ts';
+import { publishInboxEvents } from '../events/publish.ts';
+import { conversationLabels, setConversationLabels } from '../labels.ts';
+import { addNote, deleteNote, listNotes } from '../notes.ts';
+import { actorOf, Id, security, StateSchema, tags } from './common.ts';
+
+const AssignBody = Type.Object(
+  {
+    agentId: Type.Optional(Type.String({ maxLength: 64, description: "The member's user id" })),
+    agentEmail: Type.Optional(Type.String({ maxLength: 254, description: "Or the member's email (Interakt's agent_email)" })),
+  },
+  { additionalProperties: false },
+);
+const TeamBody = Type.Object({ teamId: Type.String({ maxLength: 64 }), autoAssign: Type.Optional(Type.Boolean({ description: 'Round robin to an available agent of the team (default true)' })) }, { additionalProperties: false });
+const NoteBody = Type.Object({ body: Type.String({ minLength: 1, maxLength: 10_000 }) }, { additionalProperties: false });
+const NoteSchema = Type.Object({ id: Type.String(), conversationId: Type.String(), body: Type.String(), authorId: Type.Union([Type.String(), Type.Null()]), authorKeyId: Type.Union([Type.String(), Type.Null()]), createdAt: Type.String({ format: 'date-time' }) });
+const LabelsBody = Type.Object({ labels: Type.Array(Type.String({ maxLength: 50 }), { maxItems: 50 }) }, { additionalProperties: false });
+const LabelsSchema = Type.Object({ labels: Type.Array(Type.String()) });
+
+/** Handling of one conversation: assignment, team, open/closed, private notes, labels, typing. */
+export function registerConversationRoutes(app: FastifyInstance, ctx: AppContext) {
+  const ref = (request: { params: { id: string } } & Parameters<typeof principalOf>[0]) => getConversationRef(ctx.database.db, principalOf(request).workspace.id, request.params.id);
+
+  app.get<{ Params: Static<typeof Id> }>(
+    '/inbox/conversations/:id',
+    { config: { access: 'agent' }, schema: { tags, summary: "A conversation's handling: open/closed, assignee, team, labels", security, params: Id, response: { 200: Type.Composite([StateSchema, LabelsSchema]) } } },
+    async (request) => {
+      const r = await ref(request);
+      return { ...(await getConversationState(ctx.database, ctx.clock, r)), labels: await conversationLabels(ctx.database.db, r) };
+    },
+  );
+
+  app.post<{ Params: Static<typeof Id>; Body: Static<typeof AssignBody> }>(
+    '/inbox/conversations/:id/assign',
+    {
+      config: { access: 'agent' },
+      schema: { tags, summary: 'Assign or reassign to an agent (by id or email); 409 when already assigned to that agent', security, params: Id, body: AssignBody, response: { 200: StateSchema } },
+    },
+    async (request) => {
+      const r = await ref(request);
+      let agentId = request.body.agentId;
+      if (!agentId && request.body.agentEmail) agentId = (await findMemberByEmail(ctx.database.db, r.workspaceId, request.body.agentEmail))?.id ?? '\u0000none';
+      if (!agentId) throw new AppError('validation_failed', 'agentId or agentEmail is required', [{ field: 'agentId' }]);
+      return assignConversation(ctx.database, ctx.clock, r, agentId, actorOf(request));
+    },
+  );
+
+  app.post<{ Params: Static<typeof Id> }>(
+    '/inbox/conversations/:id/unassign',
+    { config: { access: 'agent' }, schema: { tags, summary: 'Remove the assignee (the team stays)', security, params: Id, response: { 200: StateSchema } } },
+    async (request) => unassignConversation(ctx.database, ctx.clock, await ref(request), actorOf(request)),
+  );
+
+  app.post<{ Params: Static<typeof Id>; Body: Static<typeof TeamBody> }>(
+    '/inbox/conversations/:id/assign-team',
+    {
+      config: { access: 'agent' },
+      schema: { tags, summary: 'Give to a team: round robin to its next available agent under the cap, or unassigned in the team when none is', security, params: Id, body: TeamBody, response: { 200: StateSchema } },
+    },
+    async (request) => assignTeam(ctx.database, ctx.clock, await ref(request), request.body.teamId, actorOf(request), request.body.autoAssign ?? true),
+  );
+
+  app.post<{ Params: Static<typeof Id> }>(
+    '/inbox/conversations/:id/close',
+    { config: { access: 'agent' }, schema: { tags, summary: 'Close (resolve); a new customer message reopens it', security, params: Id, response: { 200: StateSchema } } },
+    async (request) => closeConversation(ctx.database, ctx.clock, await ref(request), actorOf(request)),
+  );
+
+  app.post<{ Params: Static<typeof Id> }>(
+    '/inbox/conversations/:id/reopen',
+    { config: { access: 'agent' }, schema: { tags, summary: 'Reopen a closed conversation', security, params: Id, response: { 200: StateSchema } } },
+    async (request) => reopenConversation(ctx.database, ctx.clock, await ref(request), actorOf(request)),
+  );
+
+  app.get<{ Params: Static<typeof Id> }>(
+    '/inbox/conversations/:id/notes',
+    { config: { access: 'agent' }, schema: { tags, summary: 'Private notes, oldest first (never sent to the customer)', security, params: Id, response: { 200: Type.Object({ data: Type.Array(NoteSchema) }) } } },
+    async (request) => ({ data: await listNotes(ctx.database.db, await ref(request)) }),
+  );
+
+  app.post<{ Params: Static<typeof Id>; Body: Static<typeof NoteBody> }>(
+    '/inbox/conversations/:id/notes',
+    { config: { access: 'agent' }, schema: { tags, summary: 'Add a private note (never sent to the customer)', security, params: Id, body: NoteBody, response: { 201: NoteSchema } } },
+    async (request, reply) => reply.code(201).send(await addNote(ctx.database, ctx.clock, await ref(request), request.body.body, actorOf(request))),
+  );
+
+  app.delete<{ Params: Static<typeof Id> }>(
+    '/inbox/notes/:id',
+    { config: { access: 'agent' }, schema: { tags, summary: 'Delete a note (its author or an admin)', security, params: Id, response: { 204: Type.Null() } } },
+    async (request, reply) => {
+      const p = principalOf(request);
+      await deleteNote(ctx.database, p.workspace.id, request.params.id, { userId: userOf(request)?.id ?? null, isAdmin: roleAtLeast(p.role, 'admin') });
+      return reply.code(204).send();
+    },
+  );
+
+  app.put<{ Params: Static<typeof Id>; Body: Static<typeof LabelsBody> }>(
+    '/inbox/conversations/:id/labels',
+    { config: { access: 'agent' }, schema: { tags, summary: "Replace the conversation's labels (names of existing labels)", security, params: Id, body: LabelsBody, response: { 200: LabelsSchema } } },
+    async (request) => ({ labels: await setConversationLabels(ctx.database, ctx.clock, await ref(request), request.body.labels) }),
+  );
+
+  app.post<{ Params: Static<typeof Id> }>(
+    '/inbox/conversations/:id/typing',
+    { config: { access: 'agent' }, schema: { tags, summary: 'Tell the other agents you are typing here (a "typing" event on their streams)', security, params: Id, response: { 204: Type.Null() } } },
+    async (request, reply) => {
+      const p = principalOf(request);
+      if (!isSessionPrincipal(p)) throw new AppError('bad_request', 'Typing is for signed-in dashboard users');
+      const r = await ref(request);
+      await ctx.database.transaction((tx) =>
+        publishInboxEvents(tx, ctx.clock.nowMs(), [{ workspaceId: r.workspaceId, type: 'typing', payload: { conversationId: r.conversationId, user: { id: p.user.id, name: p.user.name } } }]),
+      );
+      return reply.code(204).send();
+    },
+  );
+}
