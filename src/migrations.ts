@@ -25,6 +25,7 @@ export const migrations: Record<string, Migration> = {
   ...templatesMigrations,
   ...messagingMigrations,
   ...dispatchMigrations,
+  ...campaignsMigrations,
   ...inboxMigrations,
   ...campaignsMigrations,
   ...webhooksMigrations,

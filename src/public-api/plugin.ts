@@ -5,6 +5,7 @@ import type { Principal } from '../workspaces/authenticate-key.ts';
 import { planLimits } from '../workspaces/plans.ts';
 import { registerPing } from './ping.ts';
 import { registerSendMessage } from './send-message.ts';
+import { registerCreateCampaign } from './campaigns/create-campaign.ts';
 import { registerAssignment } from './assignment/route.ts';
 import { registerCreateCampaign } from './campaigns/create-campaign.ts';
 import { registerTrackRoutes } from './track/routes.ts';
@@ -42,6 +43,7 @@ export async function publicApiPlugin(app: FastifyInstance, ctx: AppContext) {
   });
   registerPing(app, ctx);
   registerSendMessage(app, ctx);
+  registerCreateCampaign(app, ctx);
   registerAssignment(app, ctx);
   registerCreateCampaign(app, ctx);
   registerTrackRoutes(app, ctx);
