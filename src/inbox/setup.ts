@@ -10,6 +10,7 @@ import type { RetentionRegistry } from '../platform/retention/index.ts';
 import { InboxEventHub } from './events/hub.ts';
 import { INBOX_EVENTS_CHANNEL, registerInboxWaker } from './events/publish.ts';
 import { registerEventStreamRoute } from './events/stream-route.ts';
+import { subscribeStatusEvents } from './events/status-events.ts';
 import { eraseContactNotes } from './notes.ts';
 import { OUT_OF_HOURS_JOB, outOfHoursReplyHandler } from './out-of-hours-reply.ts';
 import { registerConversationRoutes } from './routes/conversation-routes.ts';
@@ -27,6 +28,7 @@ export function setupInbox(deps: { database: Database; clock: Clock; logger: Log
   deps.retention.register({ name: 'inbox.events', table: 'inbox_events', timeColumn: 'created_at', idColumn: 'seq', days: INBOX_EVENTS_RETENTION_DAYS, workspaceScoped: true });
   const notify = (channel: string) => () => void deps.database.notifications.notify(channel).catch(() => {});
   registerInboxWaker({ events: notify(INBOX_EVENTS_CHANNEL), jobs: notify(QUEUE_CHANNEL) });
+  subscribeStatusEvents(deps.clock);
   registerContactErasure('inbox.notes_and_labels', (db: Kysely<any>, workspaceId, contactId) => eraseContactNotes(db as never, workspaceId, contactId));
 }
 

@@ -1,7 +1,9 @@
 import http from 'node:http';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eraseContact } from '../../src/contacts/index.ts';
 import { recordInboundMessages } from '../../src/messaging/inbound/index.ts';
+import { applyStatusUpdates } from '../../src/messaging/status/index.ts';
 import { newId } from '../../src/platform/ids.ts';
 import type { TestApp } from '../helpers/start-test-app.ts';
 import { addMember, keyWithRole, startAppWithOwner, type Session } from '../people/helpers.ts';
@@ -251,6 +253,18 @@ describe('inbox: assignment, teams, business hours, notes, labels, canned respon
     });
   });
 
+  describe('erasure', () => {
+    it("erases a contact's notes and labels with the contact (registered eraser)", async () => {
+      const id = await customerWrites(nextPhone());
+      const contactId = (await app.context.database.db.selectFrom('conversations').select('contact_id').where('id', '=', id).executeTakeFirstOrThrow()).contact_id;
+      await inject({ method: 'POST', url: `/api/v1/inbox/conversations/${id}/notes`, headers: owner.write, payload: { body: 'lives at 12 MG Road' } });
+      await inject({ method: 'PUT', url: `/api/v1/contacts/${contactId}/labels`, headers: owner.write, payload: { labels: ['vip'] } });
+      await eraseContact(app.context.database, fx.workspaceId, contactId, app.context.clock.nowMs());
+      expect(await app.context.database.db.selectFrom('notes').select('id').where('contact_id', '=', contactId).execute()).toHaveLength(0);
+      expect(await app.context.database.db.selectFrom('contact_labels').select('label_id').where('contact_id', '=', contactId).execute()).toHaveLength(0);
+    });
+  });
+
   describe('realtime', () => {
     it('streams new messages, assignment and status changes over SSE, and resumes after Last-Event-ID', async () => {
       const phone = nextPhone();
@@ -283,14 +297,23 @@ describe('inbox: assignment, teams, business hours, notes, labels, canned respon
       expect(id).toBe(id0);
       await inject({ method: 'POST', url: `/api/v1/inbox/conversations/${id}/assign`, headers: owner.write, payload: { agentId: agents[1]!.userId } });
       await inject({ method: 'POST', url: `/api/v1/inbox/conversations/${id}/close`, headers: owner.write });
-      expect(await waitFor(() => events.some((e) => e.event === 'conversation.status'))).toBe(true);
+      // A status change of an outbound message (the out-of-hours reply of an earlier test) reaches the stream too.
+      const out = await app.context.database.db.selectFrom('messages').select(['id', 'recipient']).where('direction', '=', 'outbound').orderBy('created_at').limit(1).executeTakeFirstOrThrow();
+      const applied = await applyStatusUpdates(app.context.database, app.context.clock, {
+        workspaceId: fx.workspaceId,
+        numberId: fx.numberId,
+        statuses: [{ wamid: `wamid.${newId()}`, status: 'sent', occurredAt: app.context.clock.nowMs(), recipient: out.recipient, callbackMessageId: out.id, errors: [], pricing: null, conversation: null }],
+      });
+      expect(applied.changes).toHaveLength(1);
+      expect(await waitFor(() => events.some((e) => e.event === 'message.status'))).toBe(true);
       const ours = events.filter((e) => e.data.conversationId === id);
       expect(ours.map((e) => e.event)).toEqual(['message.received', 'conversation.assignment', 'conversation.status']);
       expect(ours[1]!.data).toMatchObject({ assigneeId: agents[1]!.userId, assignee: { name: 'Agent B' } });
       expect(ours[2]!.data).toMatchObject({ status: 'closed' });
+      expect(events.find((e) => e.event === 'message.status')!.data).toMatchObject({ messageId: out.id, status: 'sent' });
       req.destroy();
 
-      // Reconnect with the id of the first event: the other two come again, nothing else, in order.
+      // Reconnect with the id of the first event: the later ones come again, nothing else, in order.
       const req2 = http.get(url, { headers: { authorization: app.auth, 'last-event-id': ours[0]!.id } });
       const res2 = await new Promise<http.IncomingMessage>((resolve) => req2.on('response', resolve));
       res2.setEncoding('utf8');
@@ -298,9 +321,9 @@ describe('inbox: assignment, teams, business hours, notes, labels, canned respon
       res2.on('data', (chunk: string) => {
         buf2 += chunk;
       });
-      expect(await waitFor(() => /event: conversation\.status/.test(buf2))).toBe(true);
+      expect(await waitFor(() => /event: message\.status/.test(buf2))).toBe(true);
       const names = [...buf2.matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
-      expect(names).toEqual(['conversation.assignment', 'conversation.status']);
+      expect(names).toEqual(['conversation.assignment', 'conversation.status', 'message.status']);
       req2.destroy();
     });
   });
