@@ -13,6 +13,7 @@ import { createApiKey, listApiKeys, revokeApiKey } from './workspaces/api-keys.t
 import { createWorkspace } from './workspaces/create-workspace.ts';
 import { firstWorkspace, listWorkspaces } from './workspaces/get-workspaces.ts';
 import { NUMBERS_CLI_HELP, NUMBERS_CLI_OPTIONS, NumbersUsageError, runNumbersCommand } from './channels/whatsapp/numbers/cli.ts';
+import { WEBHOOKS_CLI_HELP, WEBHOOKS_CLI_OPTIONS, WebhooksUsageError, runWebhooksCommand } from './webhooks/cli.ts';
 
 const HELP = `samvad ${VERSION} — self-hosted WhatsApp-first customer messaging
 
@@ -27,7 +28,7 @@ Usage:
   samvad keys create [--workspace ID] [--name NAME] [--role owner|admin|agent]
                                    Create an API key (printed once)
   samvad keys revoke KEY_ID [--workspace ID]
-${NUMBERS_CLI_HELP}  samvad emulator [--port N] [--data-dir DIR]
+${NUMBERS_CLI_HELP}${WEBHOOKS_CLI_HELP}  samvad emulator [--port N] [--data-dir DIR]
                                    Run the WhatsApp Cloud API emulator on its own
   samvad --help | --version
 
@@ -54,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
       'rate-limit': { type: 'string' },
       workspace: { type: 'string' },
       ...NUMBERS_CLI_OPTIONS,
+      ...WEBHOOKS_CLI_OPTIONS,
     },
   });
   if (values.version) {
@@ -146,6 +148,14 @@ async function main(argv: string[]): Promise<number> {
         const logger = createLogger({ level: 'warn' });
         await runNumbersCommand({ database, config, clock: createClock(), logger, workspaceId, out: (l) => process.stdout.write(`${l}\n`) }, sub, arg, values).catch((err: unknown) => {
           throw err instanceof NumbersUsageError ? new UsageError(err.message) : err;
+        });
+      });
+    case 'webhooks':
+      return withDatabase(flags, { migrate: true }, async (database, config) => {
+        const workspaceId = values.workspace ?? (await firstWorkspace(database))?.id;
+        if (!workspaceId) throw new UsageError('No workspace exists yet; start Samvad once or create one with `samvad workspaces create`');
+        await runWebhooksCommand({ database, config, clock: createClock(), workspaceId, out: (l) => process.stdout.write(`${l}\n`) }, sub, arg, values).catch((err: unknown) => {
+          throw err instanceof WebhooksUsageError ? new UsageError(err.message) : err;
         });
       });
     case 'emulator': {
