@@ -1,6 +1,9 @@
 import { parsePhoneNumberFromString, type CountryCallingCode } from 'libphonenumber-js/max';
-import metadata from 'libphonenumber-js/metadata.max.json' with { type: 'json' };
+import { createRequire } from 'node:module';
 import { AppError } from '../platform/errors.ts';
+
+// require(): JSON import attributes fail under tsx's loader on Node 20 (ERR_IMPORT_ASSERTION_TYPE_FAILED).
+const metadata: unknown = createRequire(import.meta.url)('libphonenumber-js/metadata.max.json');
 
 /** A phone number as Samvad keys contacts by it. */
 export interface ParsedPhone {
