@@ -7,6 +7,8 @@ import { registerWorkspaceRoutes } from '../workspaces/routes/workspace-routes.t
 import { registerAdminJobRoutes } from './admin-jobs.ts';
 import { registerInstanceRoute } from './instance.ts';
 import { registerHistoryRoutes } from '../messaging/history/routes.ts';
+import { registerContactRoutes } from '../contacts/routes/contact-routes.ts';
+import { registerTemplateRoutes } from '../templates/routes.ts';
 import { registerCampaignRoutes } from '../campaigns/routes.ts';
 import { registerWebhookRoutes } from '../webhooks/routes.ts';
 import { authenticateNativeRequest, registerPeopleRoutes } from '../workspaces/people/index.ts';
@@ -48,6 +50,8 @@ export async function nativeApiPlugin(app: FastifyInstance, ctx: AppContext) {
   registerAdminRoutes(app, ctx);
   registerAdminJobRoutes(app, ctx);
   registerHistoryRoutes(app, ctx);
+  registerContactRoutes(app, ctx);
+  registerTemplateRoutes(app, ctx);
   registerCampaignRoutes(app, ctx);
   registerWebhookRoutes(app, ctx);
   registerPeopleRoutes(app, ctx);

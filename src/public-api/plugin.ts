@@ -5,8 +5,8 @@ import type { Principal } from '../workspaces/authenticate-key.ts';
 import { planLimits } from '../workspaces/plans.ts';
 import { registerPing } from './ping.ts';
 import { registerSendMessage } from './send-message.ts';
-import { registerCreateCampaign } from './campaigns/create-campaign.ts';
 import { registerAssignment } from './assignment/route.ts';
+import { registerInteraktTemplateRoutes } from './templates/routes.ts';
 import { registerCreateCampaign } from './campaigns/create-campaign.ts';
 import { registerTrackRoutes } from './track/routes.ts';
 
@@ -43,8 +43,8 @@ export async function publicApiPlugin(app: FastifyInstance, ctx: AppContext) {
   });
   registerPing(app, ctx);
   registerSendMessage(app, ctx);
-  registerCreateCampaign(app, ctx);
   registerAssignment(app, ctx);
+  registerInteraktTemplateRoutes(app, ctx);
   registerCreateCampaign(app, ctx);
   registerTrackRoutes(app, ctx);
 }

@@ -24,4 +24,42 @@ export const templatesMigrations: Record<string, Migration> = {
       await db.schema.createIndex('templates_workspace').on('templates').columns(['workspace_id', 'name']).execute();
     },
   },
+  '0041_template_lifecycle': {
+    async up(db: Kysely<any>) {
+      // One column per statement: SQLite's ALTER TABLE adds one column at a time.
+      const add = (name: string, type: 'text' | 'bigint' | 'integer') => db.schema.alterTable('templates').addColumn(name, type).execute();
+      await add('sub_category', 'text');
+      await add('ttl_seconds', 'integer');
+      // Meta's rejection_info {reason, recommendation} (INVALID_FORMAT rejections), JSON.
+      await add('rejection_info', 'text');
+      // The last lifecycle event's extra: other_info {title: FIRST_PAUSE|…, description}, disable_info, JSON.
+      await add('status_detail', 'text');
+      await add('status_changed_at', 'bigint');
+      await add('disabled_at', 'bigint');
+      // Interakt's header_handle_file_url / _file_name, kept as given on create.
+      await add('header_media_url', 'text');
+      await add('header_media_file_name', 'text');
+      // Interakt's display_name (its create API names templates by it).
+      await add('display_name', 'text');
+      // 'samvad' (created through Samvad) or 'sync' (imported from Meta).
+      await add('source', 'text');
+      // Every status, quality and category event Meta sent for a template: the history behind its
+      // current status (pauses, disables, rejections with reasons). Bounded by Meta's events.
+      await db.schema
+        .createTable('template_events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('template_id', 'text', (c) => c.notNull().references('templates.id').onDelete('cascade'))
+        // Order of the template's events (several can share a millisecond when one webhook carries them).
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('event', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('quality_score', 'text')
+        .addColumn('detail', 'text')
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('template_events_template').on('template_events').columns(['template_id', 'seq']).execute();
+    },
+  },
 };

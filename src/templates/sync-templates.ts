@@ -41,7 +41,8 @@ export async function storeSyncedTemplates(database: Database, clock: Clock, wor
         components: JSON.stringify(t.components ?? []),
         parameter_format: (t.parameterFormat ?? 'positional').toLowerCase(),
         quality_score: t.qualityScore ?? null,
-        rejected_reason: t.rejectedReason ?? null,
+        // Meta lists 'NONE' for templates that were never rejected.
+        rejected_reason: t.rejectedReason && t.rejectedReason !== 'NONE' ? t.rejectedReason : null,
       };
       const row = byKey.get(key);
       if (!row) {

@@ -34,7 +34,30 @@ export interface Template {
   parameterFormat: 'positional' | 'named';
   qualityScore: string | null;
   rejectedReason: string | null;
+  /** Meta's rejection_info {reason, recommendation} (INVALID_FORMAT rejections). */
+  rejectionInfo: { reason?: string; recommendation?: string } | null;
+  /** The last lifecycle event's extra (other_info: FIRST_PAUSE / SECOND_PAUSE / UNPAUSE / DISABLED …, disable_info). */
+  statusDetail: Record<string, unknown> | null;
+  statusChangedAt: number | null;
+  disabledAt: number | null;
+  subCategory: string | null;
+  ttlSeconds: number | null;
+  headerMediaUrl: string | null;
+  headerMediaFileName: string | null;
+  displayName: string | null;
+  /** 'samvad' (created here) or 'sync' (imported from Meta). */
+  source: string;
+  createdAt: number;
   updatedAt: number;
+}
+
+function parseJson<T>(text: string | null): T | null {
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return null;
+  }
 }
 
 export function toTemplate(row: TemplatesTable): Template {
@@ -58,6 +81,17 @@ export function toTemplate(row: TemplatesTable): Template {
     parameterFormat: row.parameter_format.toLowerCase() === 'named' ? 'named' : 'positional',
     qualityScore: row.quality_score,
     rejectedReason: row.rejected_reason,
+    rejectionInfo: parseJson(row.rejection_info ?? null),
+    statusDetail: parseJson(row.status_detail ?? null),
+    statusChangedAt: row.status_changed_at === null || row.status_changed_at === undefined ? null : Number(row.status_changed_at),
+    disabledAt: row.disabled_at === null || row.disabled_at === undefined ? null : Number(row.disabled_at),
+    subCategory: row.sub_category ?? null,
+    ttlSeconds: row.ttl_seconds === null || row.ttl_seconds === undefined ? null : Number(row.ttl_seconds),
+    headerMediaUrl: row.header_media_url ?? null,
+    headerMediaFileName: row.header_media_file_name ?? null,
+    displayName: row.display_name ?? null,
+    source: row.source ?? 'sync',
+    createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
 }

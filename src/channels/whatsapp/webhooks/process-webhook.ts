@@ -67,7 +67,7 @@ export async function processWebhook(deps: ProcessWebhookDeps, rawWebhookId: str
         push(inbound, number.id, change.messages);
       }
       for (const e of change.errors) logger.warn({ rawWebhookId, numberId: number.id, code: e.code, title: e.title, details: e.details }, 'Meta reported an error in a webhook');
-    } else if (change.field === 'message_template_status_update' || change.field === 'template_category_update') {
+    } else if (change.field === 'message_template_status_update' || change.field === 'template_category_update' || change.field === 'message_template_quality_update') {
       const v = change.value;
       const workspaces = new Set(numbers.filter((n) => n.waba_id === change.wabaId).map((n) => n.workspace_id));
       for (const workspaceId of workspaces) {
@@ -78,9 +78,10 @@ export async function processWebhook(deps: ProcessWebhookDeps, rawWebhookId: str
             providerTemplateId: v.message_template_id !== undefined ? String(v.message_template_id) : null,
             name: typeof v.message_template_name === 'string' ? v.message_template_name : null,
             language: typeof v.message_template_language === 'string' ? v.message_template_language : null,
-            event: change.field === 'template_category_update' ? 'CATEGORY_UPDATE' : String(v.event ?? ''),
+            event: change.field === 'template_category_update' ? 'CATEGORY_UPDATE' : change.field === 'message_template_quality_update' ? 'QUALITY_UPDATE' : String(v.event ?? ''),
             reason: typeof v.reason === 'string' ? v.reason : null,
             category: typeof v.new_category === 'string' ? v.new_category : null,
+            raw: v,
           }),
         );
       }
