@@ -253,6 +253,40 @@ describe('inbox: assignment, teams, business hours, notes, labels, canned respon
     });
   });
 
+  describe('the inbox list', () => {
+    it('filters mine / unassigned / all, open or closed, by team and label, newest first with a cursor', async () => {
+      const [a] = agents as [Session];
+      const x = await customerWrites(nextPhone());
+      const y = await customerWrites(nextPhone());
+      app.context.clock.advance(1000);
+      const z = await customerWrites(nextPhone());
+      await inject({ method: 'POST', url: `/api/v1/inbox/conversations/${x}/assign`, headers: owner.write, payload: { agentId: a.userId } });
+      await inject({ method: 'POST', url: `/api/v1/inbox/conversations/${y}/unassign`, headers: owner.write });
+      await inject({ method: 'POST', url: `/api/v1/inbox/conversations/${y}/close`, headers: owner.write });
+      await inject({ method: 'POST', url: '/api/v1/labels', headers: owner.write, payload: { name: 'listtest' } });
+      await inject({ method: 'PUT', url: `/api/v1/inbox/conversations/${z}/labels`, headers: owner.write, payload: { labels: ['listtest'] } });
+      const ids = async (query: string, headers = a.read) => {
+        const res = await inject({ url: `/api/v1/inbox/conversations?${query}`, headers });
+        expect(res.statusCode).toBe(200);
+        return (res.json().data as { conversationId: string }[]).map((d) => d.conversationId);
+      };
+      const mine = await ids('view=mine&status=open');
+      expect(mine).toContain(x);
+      expect(mine).not.toContain(y);
+      const closedUnassigned = await ids('view=unassigned&status=closed&limit=200');
+      expect(closedUnassigned).toContain(y);
+      expect(closedUnassigned).not.toContain(x);
+      expect(await ids('label=listtest')).toEqual([z]);
+      const all = await ids('limit=200');
+      expect(all.indexOf(z)).toBeLessThan(all.indexOf(x));
+      const p1 = (await inject({ url: '/api/v1/inbox/conversations?limit=1', headers: a.read })).json();
+      const p2 = (await inject({ url: `/api/v1/inbox/conversations?limit=1&cursor=${p1.nextCursor}`, headers: a.read })).json();
+      expect(p1.data).toHaveLength(1);
+      expect(p2.data[0].conversationId).not.toBe(p1.data[0].conversationId);
+      expect((await inject({ url: '/api/v1/inbox/conversations?view=mine', headers: { authorization: app.auth } })).statusCode).toBe(400);
+    });
+  });
+
   describe('erasure', () => {
     it("erases a contact's notes and labels with the contact (registered eraser)", async () => {
       const id = await customerWrites(nextPhone());

@@ -9,6 +9,7 @@ import { assignConversation, assignTeam, closeConversation, getConversationState
 import { getConversationRef } from '../conversation-ref.ts';
 import { publishInboxEvents } from '../events/publish.ts';
 import { conversationLabels, setConversationLabels } from '../labels.ts';
+import { listInbox } from '../list-inbox.ts';
 import { addNote, deleteNote, listNotes } from '../notes.ts';
 import { actorOf, Id, security, StateSchema, tags } from './common.ts';
 
@@ -24,10 +25,48 @@ const NoteBody = Type.Object({ body: Type.String({ minLength: 1, maxLength: 10_0
 const NoteSchema = Type.Object({ id: Type.String(), conversationId: Type.String(), body: Type.String(), authorId: Type.Union([Type.String(), Type.Null()]), authorKeyId: Type.Union([Type.String(), Type.Null()]), createdAt: Type.String({ format: 'date-time' }) });
 const LabelsBody = Type.Object({ labels: Type.Array(Type.String({ maxLength: 50 }), { maxItems: 50 }) }, { additionalProperties: false });
 const LabelsSchema = Type.Object({ labels: Type.Array(Type.String()) });
+const ListQuery = Type.Object({
+  view: Type.Optional(Type.String({ enum: ['mine', 'unassigned', 'all'], description: 'mine: assigned to you (session); default all' })),
+  status: Type.Optional(Type.String({ enum: ['open', 'closed'] })),
+  teamId: Type.Optional(Type.String({ maxLength: 64 })),
+  label: Type.Optional(Type.String({ maxLength: 50 })),
+  limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]?|1[0-9][0-9]|200)$', description: 'Page size 1–200 (default 50)' })),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+});
+const ListItem = Type.Object({
+  conversationId: Type.String(),
+  numberId: Type.String(),
+  contactId: Type.String(),
+  lastMessageAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  unreadCount: Type.Integer(),
+  status: Type.String({ enum: ['open', 'closed'] }),
+  assigneeId: Type.Union([Type.String(), Type.Null()]),
+  teamId: Type.Union([Type.String(), Type.Null()]),
+});
 
 /** Handling of one conversation: assignment, team, open/closed, private notes, labels, typing. */
 export function registerConversationRoutes(app: FastifyInstance, ctx: AppContext) {
   const ref = (request: { params: { id: string } } & Parameters<typeof principalOf>[0]) => getConversationRef(ctx.database.db, principalOf(request).workspace.id, request.params.id);
+
+  app.get<{ Querystring: Static<typeof ListQuery> }>(
+    '/inbox/conversations',
+    {
+      config: { access: 'agent' },
+      schema: { tags, summary: 'The inbox list: mine / unassigned / all, open or closed, by team or label, most recent first (cursor pagination)', security, querystring: ListQuery, response: { 200: Type.Object({ data: Type.Array(ListItem), nextCursor: Type.Union([Type.String(), Type.Null()]) }) } },
+    },
+    async (request) => {
+      const q = request.query;
+      return listInbox(ctx.database.db, principalOf(request).workspace.id, {
+        view: (q.view ?? 'all') as 'mine' | 'unassigned' | 'all',
+        userId: userOf(request)?.id ?? null,
+        status: q.status as 'open' | 'closed' | undefined,
+        teamId: q.teamId,
+        label: q.label,
+        limit: Number(q.limit ?? 50),
+        cursor: q.cursor,
+      });
+    },
+  );
 
   app.get<{ Params: Static<typeof Id> }>(
     '/inbox/conversations/:id',
