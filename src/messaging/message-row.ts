@@ -1,4 +1,5 @@
 import type { Insertable } from 'kysely';
+import { precompiledInsert } from '../platform/db/precompiled.ts';
 import type { MessagesTable } from './tables.ts';
 
 type Required = 'id' | 'workspace_id' | 'number_id' | 'contact_id' | 'recipient' | 'direction' | 'type' | 'content' | 'source' | 'status' | 'created_at' | 'updated_at';
@@ -32,3 +33,12 @@ export function messageRow(fields: Pick<Insertable<MessagesTable>, Required> & P
     ...fields,
   };
 }
+
+const MESSAGE_COLUMNS = [
+  'id', 'workspace_id', 'number_id', 'contact_id', 'recipient', 'direction', 'type', 'content', 'source', 'callback_data', 'campaign_id',
+  'reply_to_wamid', 'template_name', 'template_language', 'template_category', 'wamid', 'status', 'error_code', 'error_title', 'error_details',
+  'pricing_category', 'pricing_type', 'billable', 'attempts', 'expires_at', 'created_at', 'sent_at', 'delivered_at', 'read_at', 'failed_at', 'updated_at',
+] as const satisfies readonly (keyof MessagesTable)[];
+
+/** Inserts a row made by messageRow() with a query compiled once (the send hot path). */
+export const insertMessage = precompiledInsert('messages', MESSAGE_COLUMNS);

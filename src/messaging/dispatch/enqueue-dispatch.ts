@@ -1,4 +1,5 @@
 import type { Tx } from '../../platform/db/database.ts';
+import { precompiledInsert } from '../../platform/db/precompiled.ts';
 
 /** Dispatch priorities: agent replies and API sends go ahead of campaign sends on the same number. */
 export const PRIORITY = { agent: 0, api: 10, automation: 10, campaign: 20 } as const;
@@ -34,22 +35,21 @@ export interface EnqueueDispatchInput {
  * Queues an outbound message for its number's dispatcher, inside the transaction that stores the
  * message, and wakes dispatchers once it commits (in-process and, on PostgreSQL, NOTIFY).
  */
+const insertQueueRow = precompiledInsert('dispatch_queue', ['message_id', 'number_id', 'workspace_id', 'recipient', 'priority', 'run_at', 'expires_at', 'attempts', 'last_error', 'created_at', 'seq']);
+
 export async function enqueueDispatch(tx: Tx, input: EnqueueDispatchInput, wake: (numberId: string) => void): Promise<void> {
-  await tx.db
-    .insertInto('dispatch_queue')
-    .values({
-      message_id: input.messageId,
-      number_id: input.numberId,
-      workspace_id: input.workspaceId,
-      recipient: input.recipient,
-      priority: input.priority,
-      run_at: input.now,
-      expires_at: input.expiresAt,
-      attempts: 0,
-      last_error: null,
-      created_at: input.now,
-      seq: nextDispatchSeq(input.now),
-    })
-    .execute();
+  await insertQueueRow(tx.db, {
+    message_id: input.messageId,
+    number_id: input.numberId,
+    workspace_id: input.workspaceId,
+    recipient: input.recipient,
+    priority: input.priority,
+    run_at: input.now,
+    expires_at: input.expiresAt,
+    attempts: 0,
+    last_error: null,
+    created_at: input.now,
+    seq: nextDispatchSeq(input.now),
+  });
   tx.afterCommit(() => wake(input.numberId));
 }

@@ -15,8 +15,13 @@ import { createTestWorkspace, queueMessages } from './test-support.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
+/** Every child started, so a failed or timed-out run leaves no dispatcher behind. */
+const children = new Set<ChildProcess>();
+
 function run(args: string[], env: Record<string, string>, readyPattern: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray; exited: Promise<unknown> }> {
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
   let out = '';
   const exited = new Promise((r) => child.on('exit', r));
   return new Promise((resolve, reject) => {
@@ -40,11 +45,12 @@ describe('kill -9 of the dispatcher process while 10,000 messages are queued', (
   const emuDir = join(dir, 'emulator');
   let cleanup = async () => {};
   afterAll(async () => {
+    for (const c of children) c.kill('SIGKILL');
     await cleanup();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('sends every message exactly once or marks it unknown; none lost, none sent twice', { timeout: 120_000 }, async () => {
+  it('sends every message exactly once or marks it unknown; none lost, none sent twice', { timeout: 300_000 }, async () => {
     const pg = await freshDatabaseUrl();
     const emu = await run(['bin/samvad.js', 'emulator', '--port', '0', '--data-dir', emuDir], {}, /listening at (http:\/\/\S+) /);
     cleanup = async () => {

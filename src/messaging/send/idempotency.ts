@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Db, Tx } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
+import { precompiled } from '../../platform/db/precompiled.ts';
 
 /** A repeat within this period gets the first answer (DESIGN.md §6). */
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
@@ -67,21 +68,24 @@ export async function storeIdempotencyKey(tx: Tx, req: IdempotencyRequest, answe
   if (replaceExpired) {
     await tx.db.deleteFrom('idempotency_keys').where('workspace_id', '=', req.workspaceId).where('key', '=', req.key).where('expires_at', '<=', nowMs).execute();
   }
-  const res = await tx.db
-    .insertInto('idempotency_keys')
-    .values({
-      workspace_id: req.workspaceId,
-      key: req.key,
-      request_hash: req.requestHash,
-      status_code: answer.statusCode,
-      response_body: JSON.stringify(answer.body),
-      created_at: nowMs,
-      expires_at: nowMs + IDEMPOTENCY_TTL_MS,
-    })
-    .onConflict((oc) => oc.columns(['workspace_id', 'key']).doNothing())
-    .executeTakeFirst();
-  if (Number(res.numInsertedOrUpdatedRows ?? 1n) === 0) throw new IdempotencyRace();
+  const res = await insertKey.execute(tx.db, {
+    workspace_id: req.workspaceId,
+    key: req.key,
+    request_hash: req.requestHash,
+    status_code: answer.statusCode,
+    response_body: JSON.stringify(answer.body),
+    created_at: nowMs,
+    expires_at: nowMs + IDEMPOTENCY_TTL_MS,
+  });
+  if (Number(res.numAffectedRows ?? 1n) === 0) throw new IdempotencyRace();
 }
+
+const insertKey = precompiled<{ workspace_id: string; key: string; request_hash: string; status_code: number; response_body: string; created_at: number; expires_at: number }>((db, a) =>
+  db
+    .insertInto('idempotency_keys')
+    .values({ workspace_id: a('workspace_id'), key: a('key'), request_hash: a('request_hash'), status_code: a('status_code'), response_body: a('response_body'), created_at: a('created_at'), expires_at: a('expires_at') })
+    .onConflict((oc) => oc.columns(['workspace_id', 'key']).doNothing()),
+);
 
 /** After an IdempotencyRace: the winner's answer (or 409 if its body differed). */
 export async function answerAfterRace(db: Db, req: IdempotencyRequest, nowMs: number): Promise<StoredAnswer> {

@@ -7,7 +7,35 @@ import type { OutboundContent } from '../content.ts';
 import { enqueueDispatch, PRIORITY } from '../dispatch/enqueue-dispatch.ts';
 import { answerAfterRace, IdempotencyRace, storeIdempotencyKey, type IdempotencyRequest, type StoredAnswer } from './idempotency.ts';
 import type { SendingNumber } from './sending-numbers.ts';
-import { messageRow } from '../message-row.ts';
+import { insertMessage, messageRow } from '../message-row.ts';
+import { precompiled } from '../../platform/db/precompiled.ts';
+
+/** The conversation of (number, contact) gets this message as its last (created with the first send). */
+const touchConversation = precompiled<{ id: string; workspace_id: string; number_id: string; contact_id: string; message_id: string; now: number }>((db, a) =>
+  db
+    .insertInto('conversations')
+    .values({
+      id: a('id'),
+      workspace_id: a('workspace_id'),
+      number_id: a('number_id'),
+      contact_id: a('contact_id'),
+      last_message_id: a('message_id'),
+      last_message_at: a('now'),
+      last_inbound_at: null,
+      window_expires_at: null,
+      fep_expires_at: null,
+      unread_count: 0,
+      created_at: a('now'),
+      updated_at: a('now'),
+    })
+    .onConflict((oc) =>
+      oc.columns(['number_id', 'contact_id']).doUpdateSet((eb) => ({
+        last_message_id: eb.ref('excluded.last_message_id'),
+        last_message_at: eb.ref('excluded.last_message_at'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    ),
+);
 
 /** Authentication templates expire after 10 minutes (Meta's default for them). */
 export const AUTHENTICATION_TTL_MS = 10 * 60_000;
@@ -56,54 +84,28 @@ export async function acceptSend(database: Database, clock: Clock, input: Accept
     await database.transaction(async (tx) => {
       if (input.idempotency) await storeIdempotencyKey(tx, input.idempotency, answer, now, input.idempotency.replaceExpired);
       const contactId = input.contactId ?? (await upsertContactForSend(tx, clock, { workspaceId: input.workspaceId, phone: input.phone, userId: input.userId })).id;
-      await tx.db
-        .insertInto('messages')
-        .values(messageRow({
-          id: messageId,
-          workspace_id: input.workspaceId,
-          number_id: input.number.id,
-          contact_id: contactId,
-          recipient: input.phone.phone,
-          direction: 'outbound',
-          type: input.content.type,
-          content: JSON.stringify(input.content),
-          source: input.source,
-          callback_data: input.callbackData ?? null,
-          campaign_id: input.campaignId ?? null,
-          reply_to_wamid: input.replyToWamid ?? null,
-          template_name: input.template?.name ?? null,
-          template_language: input.template?.language ?? null,
-          template_category: input.template?.category ?? null,
-          status: 'queued',
-          expires_at: expiresAt,
-          created_at: now,
-          updated_at: now,
-        }))
-        .execute();
-      await tx.db
-        .insertInto('conversations')
-        .values({
-          id: newId(now),
-          workspace_id: input.workspaceId,
-          number_id: input.number.id,
-          contact_id: contactId,
-          last_message_id: messageId,
-          last_message_at: now,
-          last_inbound_at: null,
-          window_expires_at: null,
-          fep_expires_at: null,
-          unread_count: 0,
-          created_at: now,
-          updated_at: now,
-        })
-        .onConflict((oc) =>
-          oc.columns(['number_id', 'contact_id']).doUpdateSet((eb) => ({
-            last_message_id: eb.ref('excluded.last_message_id'),
-            last_message_at: eb.ref('excluded.last_message_at'),
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
-        )
-        .execute();
+      await insertMessage(tx.db, messageRow({
+        id: messageId,
+        workspace_id: input.workspaceId,
+        number_id: input.number.id,
+        contact_id: contactId,
+        recipient: input.phone.phone,
+        direction: 'outbound',
+        type: input.content.type,
+        content: JSON.stringify(input.content),
+        source: input.source,
+        callback_data: input.callbackData ?? null,
+        campaign_id: input.campaignId ?? null,
+        reply_to_wamid: input.replyToWamid ?? null,
+        template_name: input.template?.name ?? null,
+        template_language: input.template?.language ?? null,
+        template_category: input.template?.category ?? null,
+        status: 'queued',
+        expires_at: expiresAt,
+        created_at: now,
+        updated_at: now,
+      }));
+      await touchConversation.execute(tx.db, { id: newId(now), workspace_id: input.workspaceId, number_id: input.number.id, contact_id: contactId, message_id: messageId, now });
       await enqueueDispatch(
         tx,
         { messageId, numberId: input.number.id, workspaceId: input.workspaceId, recipient: input.phone.phone, priority, expiresAt, now },

@@ -1,0 +1,34 @@
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrations } from '../../migrations.ts';
+import { migrateToLatest } from './migrate.ts';
+import { precompiled, precompiledInsert } from './precompiled.ts';
+import { createTestDatabase, type TestDatabase } from './test-database.ts';
+
+describe('precompiled queries', () => {
+  let tdb: TestDatabase;
+  beforeEach(async () => {
+    tdb = await createTestDatabase();
+    await migrateToLatest(tdb.database, migrations);
+  });
+  afterEach(() => tdb.cleanup());
+
+  it('binds each call’s values in the compiled order, keeps the builder’s constants, and runs inside transactions', async () => {
+    const insert = precompiledInsert('rate_cards', ['id', 'market', 'category', 'currency', 'amount_micros', 'effective_from']);
+    const bump = precompiled<{ id: string; amount: number }>((db, a) =>
+      db.updateTable('rate_cards').set({ amount_micros: a('amount') }).where('id', '=', a('id')).where('currency', '=', 'USD'),
+    );
+    await tdb.database.transaction(async (tx) => {
+      await insert(tx.db, { id: 'r1', market: 'ZZ', category: 'marketing', currency: 'USD', amount_micros: 10, effective_from: 1 });
+      await insert(tx.db, { id: 'r2', market: 'ZZ', category: 'utility', currency: 'EUR', amount_micros: 20, effective_from: 2 });
+    });
+    const r1 = await bump.execute(tdb.database.db, { id: 'r1', amount: 11 });
+    const r2 = await bump.execute(tdb.database.db, { id: 'r2', amount: 21 }); // EUR: the constant 'USD' still applies
+    expect([Number(r1.numAffectedRows), Number(r2.numAffectedRows)]).toEqual([1, 0]);
+    const rows = await tdb.database.db.selectFrom('rate_cards').select(['id', 'category', 'amount_micros']).where('market', '=', 'ZZ').orderBy('id').execute();
+    expect(rows.map((r) => [r.id, r.category, Number(r.amount_micros)])).toEqual([['r1', 'marketing', 11], ['r2', 'utility', 20]]);
+    expect(bump.sql(tdb.database.db)).toMatch(/update "rate_cards" set "amount_micros" = (\?|\$1) where "id" = (\?|\$2) and "currency" = (\?|\$3)/);
+    await expect(insert(tdb.database.db, { id: 'r3', market: 'ZZ', category: 'x', currency: 'USD', amount_micros: undefined, effective_from: 1 })).rejects.toThrow(/no value for amount_micros/);
+    expect((await sql<{ n: number }>`select count(*) as n from rate_cards where id = 'r3'`.execute(tdb.database.db)).rows[0]!.n).toBe(0);
+  });
+});

@@ -1,0 +1,102 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Logger } from '../logger.ts';
+
+/**
+ * Checkpoints the write-ahead log from a worker thread with its own connection, so that the main
+ * connection never does it inside a COMMIT. SQLite's automatic checkpoint runs in whichever
+ * connection commits past 1,000 WAL pages: it copies pages into the database and fsyncs both files
+ * on the event loop (tens of milliseconds on a busy disk, every few dozen batches). A PASSIVE
+ * checkpoint in another connection never blocks the writer; once it has copied every frame, the
+ * writer's next transaction rewinds the WAL by itself, so the file stays small.
+ *
+ * If the worker cannot start or fails, the main connection gets its automatic checkpoint back.
+ */
+export class WalCheckpointer {
+  private worker: Worker | undefined;
+  private busy = false;
+  private dirty = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly raw: BetterSqlite3.Database,
+    path: string,
+    private readonly logger: Logger,
+    intervalMs = 200,
+  ) {
+    try {
+      const require = createRequire(import.meta.url);
+      this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: require.resolve('better-sqlite3'), path } });
+      this.worker.unref();
+      this.worker.on('message', (m: { ok: boolean; error?: string }) => {
+        this.busy = false;
+        if (!m.ok) this.logger.warn({ error: m.error }, 'WAL checkpoint failed; will try again');
+      });
+      this.worker.on('error', (err) => this.fallBack(err));
+      this.raw.pragma('wal_autocheckpoint = 0');
+      this.timer = setInterval(() => this.tick(), intervalMs);
+      this.timer.unref();
+    } catch (err) {
+      this.fallBack(err);
+    }
+  }
+
+  /** A commit wrote to the WAL: the next tick checkpoints. */
+  written(): void {
+    this.dirty = true;
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    const w = this.worker;
+    this.worker = undefined;
+    if (!w) return;
+    // The worker closes its connection and exits; the main connection, closed last, then does the
+    // final checkpoint and removes the WAL.
+    await new Promise<void>((resolve) => {
+      const timeout = setTimeout(() => void w.terminate().then(() => resolve()), 5_000);
+      w.once('exit', () => {
+        clearTimeout(timeout);
+        resolve();
+      });
+      w.postMessage('close');
+    });
+  }
+
+  private tick() {
+    if (!this.worker || this.busy || !this.dirty) return;
+    this.busy = true;
+    this.dirty = false;
+    this.worker.postMessage('checkpoint');
+  }
+
+  private fallBack(err: unknown) {
+    this.logger.warn({ err }, 'WAL checkpoints moved back to the main connection (worker unavailable)');
+    if (this.timer) clearInterval(this.timer);
+    this.worker = undefined;
+    this.raw.pragma('wal_autocheckpoint = 1000');
+  }
+}
+
+// CommonJS, evaluated in the worker (no TypeScript loader there).
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.module);
+const db = new Database(workerData.path);
+db.pragma('busy_timeout = 5000');
+// NORMAL: the checkpoint syncs the WAL before copying it and the database after.
+db.pragma('synchronous = NORMAL');
+parentPort.on('message', (m) => {
+  if (m === 'close') {
+    db.close();
+    process.exit(0);
+  }
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+    parentPort.postMessage({ ok: true });
+  } catch (e) {
+    parentPort.postMessage({ ok: false, error: String(e && e.message || e) });
+  }
+});
+`;
