@@ -27,6 +27,9 @@ import { createEmulator, SEEDED_CUSTOMERS, type Emulator } from './emulator/inde
 import { createDispatchNumberLoader } from './channels/whatsapp/numbers/load-dispatch-number.ts';
 import { createDispatcher, type Dispatcher } from './messaging/dispatch/dispatcher.ts';
 import { idempotencyKeysRetention } from './messaging/send/idempotency-retention.ts';
+import { registerBuiltinErasers } from './contacts/erasure-stores.ts';
+import { registerContactJobs } from './contacts/jobs.ts';
+import { registerOptReplyJob } from './contacts/opt-out/opt-reply-job.ts';
 import { createCampaignServices, registerClickRoute } from './campaigns/index.ts';
 import { setupWebhooks, type WebhooksSetup } from './webhooks/index.ts';
 import {
@@ -111,6 +114,9 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     await checkSecretKey(database, whatsapp);
     registerWhatsAppJobs({ database, clock, logger, queue, retention, config, services: whatsapp });
     retention.register(idempotencyKeysRetention);
+    // Contacts: CSV import jobs; erasers of the stores that hold a contact's data.
+    registerContactJobs({ database, clock, logger, queue });
+    registerBuiltinErasers({ media: whatsapp.media, now: () => clock.nowMs() });
     // Outbound webhooks: retention kinds, commit wake-ups, media links in payloads (kept as long as media is).
     webhooks = setupWebhooks({ database, clock, logger, config, retention, mediaUrl: (key, now) => whatsapp!.mediaUrls.url(config.publicUrl, key, now, config.retention.mediaDays * 86_400_000) });
     for (const kind of peopleRetention) retention.register(kind);
@@ -127,6 +133,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     });
     const wakeDispatch = (numberId: string) => dispatcher!.wake(numberId);
     whatsapp.onResume = wakeDispatch;
+    registerOptReplyJob({ database, clock, queue, messageTtlMs: config.messageTtlMs, wake: wakeDispatch });
     const context: AppContext = {
       config,
       clock,

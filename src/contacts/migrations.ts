@@ -101,6 +101,7 @@ export const contactsMigrations: Record<string, Migration> = {
         .addColumn('file_path', 'text', (c) => c.notNull())
         .addColumn('mapping', 'text', (c) => c.notNull())
         .addColumn('bytes_total', 'bigint', (c) => c.notNull())
+        .addColumn('bytes_done', 'bigint', (c) => c.notNull().defaultTo(0))
         .addColumn('rows_done', 'bigint', (c) => c.notNull())
         .addColumn('rows_created', 'bigint', (c) => c.notNull())
         .addColumn('rows_updated', 'bigint', (c) => c.notNull())

@@ -105,6 +105,8 @@ export interface ContactImportsTable {
   /** JSON ImportMapping. */
   mapping: string;
   bytes_total: number;
+  /** Bytes of the file behind rows_done (progress while the total row count is unknown). */
+  bytes_done: number;
   /** Data rows processed (validated and committed, or reported); the resume point. */
   rows_done: number;
   rows_created: number;

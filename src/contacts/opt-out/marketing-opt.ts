@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Tx } from '../../platform/db/database.ts';
+import { AppError } from '../../platform/errors.ts';
 import { appendContactEvent } from '../events/append-event.ts';
 
 /** Timeline event names of opt changes (every opt change is an event). */
@@ -55,4 +56,18 @@ export async function optInToMarketing(db: Kysely<any> | Tx, workspaceId: string
     .execute();
   await appendContactEvent(db, workspaceId, contactId, OPTED_IN_EVENT, { reason, ...properties }, atMs);
   return true;
+}
+
+/** Interakt-style refusal of a marketing template to an opted-out contact (utility and authentication still go). */
+export const OPTED_OUT_MESSAGE = 'Please correct the following error - Customer has opted out of marketing messages (STOP); marketing templates are not sent to them. Utility and authentication templates still are.';
+
+/**
+ * The send path's check (contract 2): a MARKETING template to a contact opted out of marketing is
+ * refused with a 400, in the send's transaction. Other categories are not checked.
+ */
+export async function assertMarketingAllowed(db: Kysely<any>, workspaceId: string, contactId: string, category: string | undefined): Promise<void> {
+  if (category === undefined || category.toUpperCase() !== 'MARKETING') return;
+  if (await isOptedOutOfMarketing(db, workspaceId, contactId)) {
+    throw new AppError('validation_failed', OPTED_OUT_MESSAGE, [{ field: 'template', message: 'contact opted out of marketing' }]);
+  }
 }

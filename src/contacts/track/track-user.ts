@@ -10,6 +10,8 @@ import { writeTraitRows } from './write-traits.ts';
 
 export interface TrackUserInput {
   workspaceId: string;
+  /** Native API: update this contact (no create). */
+  contactId?: string | undefined;
   userId?: string | undefined;
   phone?: ParsedPhone | undefined;
   /** Checked with checkTraits: null removes a trait. */
@@ -56,6 +58,7 @@ export async function trackUserInTx(tx: Tx, now: number, input: TrackUserInput, 
   let row = await findRow(db, workspaceId, input, lock);
   let created = false;
   if (!row) {
+    if (input.contactId) throw new AppError('not_found', `Contact ${input.contactId} not found`);
     if (!input.phone) {
       throw new AppError('validation_failed', `userId "${input.userId}" is not a known customer: send fullPhoneNumber (or countryCode and phoneNumber) to create it`, [{ field: 'userId' }]);
     }
@@ -143,10 +146,11 @@ export async function trackUserInTx(tx: Tx, now: number, input: TrackUserInput, 
   return { contactId: row.id, created };
 }
 
-async function findRow(db: Trx, workspaceId: string, input: { phone?: ParsedPhone | undefined; userId?: string | undefined }, lock: boolean): Promise<ContactRow | undefined> {
+async function findRow(db: Trx, workspaceId: string, input: { contactId?: string | undefined; phone?: ParsedPhone | undefined; userId?: string | undefined }, lock: boolean): Promise<ContactRow | undefined> {
   const cols = ['id', 'traits', 'tags', 'name', 'user_id', 'created_at', 'whatsapp_opted_in', 'marketing_opted_out_at'] as const;
   let q = db.selectFrom('contacts').select(cols).where('workspace_id', '=', workspaceId).where('erased_at', 'is', null);
   if (lock) q = q.forUpdate();
+  if (input.contactId) return (await q.where('id', '=', input.contactId).executeTakeFirst()) as ContactRow | undefined;
   const row = input.phone ? await q.where('phone', '=', input.phone.phone).executeTakeFirst() : await q.where('user_id', '=', input.userId!).orderBy('created_at').executeTakeFirst();
   return row as ContactRow | undefined;
 }

@@ -1,7 +1,7 @@
 import type { Clock } from '../../platform/clock.ts';
 import type { Database, Dialect, Tx } from '../../platform/db/database.ts';
 import { newId } from '../../platform/ids.ts';
-import { upsertContactFromInbound } from '../../contacts/index.ts';
+import { handleInboundOptKeyword, upsertContactFromInbound } from '../../contacts/index.ts';
 import { inboundMeter } from '../dispatch/inbound-meter.ts';
 import type { InboundMessage } from '../provider-events.ts';
 import { messageRow } from '../message-row.ts';
@@ -120,6 +120,8 @@ async function recordOne(tx: Tx, dialect: Dialect, clock: Clock, input: RecordIn
     .execute();
   // Inbox: live event, open/reopen and auto-assign, out-of-hours reply (one call, this transaction).
   await onInboundMessage(tx, dialect, { workspaceId: input.workspaceId, numberId: input.numberId, contactId: contact.id, conversationId, messageId: id, type: m.type, occurredAt: m.occurredAt, now });
+  // Contacts: STOP/START (and the workspace's keywords) opt out/in, with a timeline event and a confirmation.
+  await handleInboundOptKeyword(tx, { workspaceId: input.workspaceId, numberId: input.numberId, contactId: contact.id, phone: m.from, messageId: id, type: m.type, content: m.content, occurredAt: m.occurredAt, nowMs: now });
   return { messageId: id, wamid: m.wamid, contactId: contact.id, conversationId, created: true };
 }
 

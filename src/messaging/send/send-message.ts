@@ -1,5 +1,5 @@
 import type { ParsedPhone } from '../../contacts/index.ts';
-import { upsertContactForSend } from '../../contacts/index.ts';
+import { assertMarketingAllowed, upsertContactForSend } from '../../contacts/index.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { newId } from '../../platform/ids.ts';
@@ -84,6 +84,7 @@ export async function acceptSend(database: Database, clock: Clock, input: Accept
     await database.transaction(async (tx) => {
       if (input.idempotency) await storeIdempotencyKey(tx, input.idempotency, answer, now, input.idempotency.replaceExpired);
       const contactId = input.contactId ?? (await upsertContactForSend(tx, clock, { workspaceId: input.workspaceId, phone: input.phone, userId: input.userId })).id;
+      await assertMarketingAllowed(tx.db, input.workspaceId, contactId, input.template?.category);
       await insertMessage(tx.db, messageRow({
         id: messageId,
         workspace_id: input.workspaceId,

@@ -1,0 +1,111 @@
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { parse } from 'csv-parse';
+import type { Clock } from '../../platform/clock.ts';
+import type { Database } from '../../platform/db/database.ts';
+import type { Logger } from '../../platform/logger.ts';
+import { isAppError } from '../../platform/errors.ts';
+import { applyImportBatch } from './apply-batch.ts';
+import { autoMapping, checkMapping, type ImportMapping } from './mapping.ts';
+import { rowReader, type ImportRow, type RowError } from './row-to-contact.ts';
+
+export const IMPORT_JOB = 'contacts.import';
+export const IMPORT_BATCH_ROWS = 2000;
+
+/** Thrown when the worker is stopping: the job is retried (and resumes from its checkpoint). */
+class ImportInterrupted extends Error {}
+
+/**
+ * Runs (or resumes) an import: streams the stored CSV through csv-parse, validates each row,
+ * and commits every batch of rows together with the checkpoint (rows_done, bytes_done) in one
+ * transaction. After a crash the job runs again and skips the rows already committed, so memory
+ * stays at one batch and no row is applied twice (a re-applied batch is idempotent anyway).
+ */
+export async function runImport(deps: { database: Database; clock: Clock; logger: Logger }, importId: string, signal?: AbortSignal): Promise<void> {
+  const { database, clock } = deps;
+  const imp = await database.db.selectFrom('contact_imports').selectAll().where('id', '=', importId).executeTakeFirst();
+  if (!imp || imp.status === 'completed' || imp.status === 'failed') return;
+  const workspaceId = imp.workspace_id;
+  const skip = Number(imp.rows_done);
+  const lock = database.dialect === 'postgres';
+  await database.transaction((tx) => tx.db.updateTable('contact_imports').set({ status: 'running', updated_at: clock.nowMs() }).where('id', '=', importId).execute());
+
+  const parser = createReadStream(imp.file_path).pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, max_record_size: 1 << 20 }));
+  let read: ((n: number, cells: string[]) => ImportRow | RowError) | undefined;
+  let rowNumber = 0;
+  let batch: ImportRow[] = [];
+  let errors: RowError[] = [];
+  let lastBytes = 0;
+  const counters = { created: 0, updated: 0, failed: 0, duplicates: 0 };
+
+  const flush = async (final: boolean) => {
+    if (!final && batch.length + errors.length === 0) return;
+    const rows = batch;
+    const errs = errors;
+    batch = [];
+    errors = [];
+    const done = rowNumber;
+    const bytes = lastBytes;
+    const now = clock.nowMs();
+    const outcome = await database.transaction(async (tx) => {
+      const o = rows.length ? await applyImportBatch(tx, workspaceId, rows, now, lock) : { created: 0, updated: 0, duplicates: 0 };
+      for (let i = 0; i < errs.length; i += 200) {
+        await tx.db
+          .insertInto('contact_import_errors')
+          .values(errs.slice(i, i + 200).map((e) => ({ import_id: importId, row_number: e.rowNumber, message: e.message, raw: JSON.stringify(e.raw) })))
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
+      await tx.db
+        .updateTable('contact_imports')
+        .set((eb) => ({
+          rows_done: done,
+          bytes_done: bytes,
+          rows_created: eb('rows_created', '+', o.created),
+          rows_updated: eb('rows_updated', '+', o.updated),
+          rows_duplicate: eb('rows_duplicate', '+', o.duplicates),
+          rows_failed: eb('rows_failed', '+', errs.length),
+          ...(final ? { status: 'completed' as const, rows_total: done, finished_at: now, bytes_done: Number(imp.bytes_total) } : {}),
+          updated_at: now,
+        }))
+        .where('id', '=', importId)
+        .execute();
+      return o;
+    });
+    counters.created += outcome.created;
+    counters.updated += outcome.updated;
+    counters.failed += errs.length;
+    if (signal?.aborted && !final) throw new ImportInterrupted('import interrupted by shutdown; resumes from its checkpoint');
+  };
+
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { bytes: number } }>) {
+      if (!read) {
+        const given = JSON.parse(imp.mapping) as ImportMapping | null;
+        const header = record.map((h) => h.trim());
+        read = rowReader(given ? checkMapping(given, header) : autoMapping(header), header);
+        continue;
+      }
+      rowNumber++;
+      if (rowNumber <= skip) continue;
+      const r = read(rowNumber, record);
+      if ('message' in r) errors.push(r);
+      else batch.push(r);
+      lastBytes = info.bytes;
+      if (batch.length + errors.length >= IMPORT_BATCH_ROWS) await flush(false);
+    }
+    if (!read) throw Object.assign(new Error('The file is empty: a header row is required'), { permanent: true });
+    await flush(true);
+    await rm(imp.file_path, { force: true });
+    deps.logger.info({ importId, rows: rowNumber, ...counters }, 'contact import completed');
+  } catch (err) {
+    parser.destroy();
+    if (err instanceof ImportInterrupted) throw err;
+    // A file that cannot be read as CSV (or a mapping that does not fit) fails the import for good.
+    const permanent = isAppError(err) || (err as { code?: string }).code?.startsWith('CSV_') || (err as { permanent?: boolean }).permanent;
+    if (!permanent) throw err;
+    await database.transaction((tx) =>
+      tx.db.updateTable('contact_imports').set({ status: 'failed', error: (err as Error).message, finished_at: clock.nowMs(), updated_at: clock.nowMs() }).where('id', '=', importId).execute(),
+    );
+  }
+}
