@@ -46,6 +46,15 @@ describe('people: dashboard users, sessions, roles and CSRF', () => {
     expect(user.password_hash).not.toContain(PASSWORD);
   });
 
+  it('refuses a sign-in posted from another origin (login CSRF) but not one from this origin', async () => {
+    const foreign = await inject({ method: 'POST', url: '/api/v1/auth/sign-in', headers: { origin: 'https://evil.example' }, payload: { email: 'owner@example.com', password: PASSWORD } });
+    expect(foreign.statusCode).toBe(403);
+    expect(foreign.json().error.details).toEqual({ reason: 'origin' });
+    expect(foreign.headers['set-cookie']).toBeUndefined();
+    const own = await inject({ method: 'POST', url: '/api/v1/auth/sign-in', headers: { origin: app.url, host: new URL(app.url).host }, payload: { email: 'owner@example.com', password: PASSWORD } });
+    expect(own.statusCode).toBe(200);
+  });
+
   it('refuses wrong passwords and unknown emails with the same answer', async () => {
     const wrong = await inject({ method: 'POST', url: '/api/v1/auth/sign-in', payload: { email: 'owner@example.com', password: 'not the password' } });
     const unknown = await inject({ method: 'POST', url: '/api/v1/auth/sign-in', payload: { email: 'nobody@example.com', password: 'not the password' } });

@@ -73,6 +73,21 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: AppContext) {
     const d = await ctx.rateLimiter.consume(`auth:${what}:${key}`, ATTEMPTS_PER_MINUTE);
     if (!d.allowed) throw new AppError('rate_limited', 'Too many attempts; try again in a minute', undefined, { 'Retry-After': String(Math.max(1, Math.ceil(d.retryAfterMs / 1000))) });
   };
+  // Login CSRF: the routes that start a session run before any session exists, so the CSRF token
+  // cannot protect them; a browser's Origin header must then name this server. Clients that send
+  // no Origin (curl, server-side code) are not browsers acting for someone else.
+  const publicOrigin = new URL(ctx.config.publicUrl).origin;
+  const assertSameOrigin = (request: FastifyRequest) => {
+    const origin = request.headers.origin;
+    if (origin === undefined) return;
+    let host: string | undefined;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      host = undefined;
+    }
+    if (origin !== publicOrigin && host !== request.headers.host) throw new AppError('forbidden', `Origin ${origin} may not sign in here`, { reason: 'origin' });
+  };
   const startSession = async (reply: FastifyReply, token: string, userId: string, workspaceId: string, status: number) => {
     const csrfToken = setSessionCookies(reply, token, secure);
     const member = await getMember(ctx.database.db, workspaceId, userId);
@@ -89,6 +104,7 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: AppContext) {
     '/auth/sign-in',
     { config: { access: 'none' }, schema: { tags, summary: 'Sign in with email and password; sets the HttpOnly session cookie and returns the CSRF token', body: SignInBody, response: { 200: SessionSchema } } },
     async (request, reply) => {
+      assertSameOrigin(request);
       await limitAttempts('sign-in', request.body.email.trim().toLowerCase());
       const s = await signIn(ctx.database, ctx.clock, request.body);
       return startSession(reply, s.sessionToken, s.userId, s.workspaceId, 200);
@@ -99,6 +115,7 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: AppContext) {
     '/auth/setup',
     { config: { access: 'none' }, schema: { tags, summary: "Create the first owner with the one-time link printed at first start", body: SetupBody, response: { 201: SessionSchema } } },
     async (request, reply) => {
+      assertSameOrigin(request);
       const a = await acceptInvitation(ctx.database, ctx.clock, request.body, 'owner_setup');
       request.log.info({ userId: a.userId, workspaceId: a.workspaceId }, 'first owner created');
       return startSession(reply, a.sessionToken, a.userId, a.workspaceId, 201);
@@ -109,6 +126,7 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: AppContext) {
     '/auth/invitations/accept',
     { config: { access: 'none' }, schema: { tags, summary: 'Accept an invitation: creates the account (or joins with an existing one) and signs in', body: AcceptBody, response: { 201: SessionSchema } } },
     async (request, reply) => {
+      assertSameOrigin(request);
       const a = await acceptInvitation(ctx.database, ctx.clock, request.body, 'invite');
       return startSession(reply, a.sessionToken, a.userId, a.workspaceId, 201);
     },
