@@ -1,0 +1,127 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabaseUrl, spawnSamvad } from '../helpers/spawn-samvad.ts';
+import { startTestApp, TEST_API_SECRET, type TestApp } from '../helpers/start-test-app.ts';
+import { caller } from './helpers.ts';
+
+const AUTH = `Basic ${Buffer.from(`${TEST_API_SECRET}:`).toString('base64')}`;
+
+async function waitForImport(get: () => Promise<{ status: string }>, until: (s: any) => boolean, ms = 60_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const s = await get();
+    if (until(s)) return s as any;
+    if (Date.now() > end) throw new Error(`import did not reach the state: ${JSON.stringify(s)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('CSV import (/api/v1/contacts/imports)', () => {
+  let app: TestApp;
+  let api: ReturnType<typeof caller>;
+  beforeAll(async () => {
+    app = await startTestApp();
+    api = caller(app);
+  });
+  afterAll(async () => {
+    await app?.destroy();
+  });
+
+  const upload = (csv: string, query = '') => api.call('POST', `/api/v1/contacts/imports${query}`, csv, { 'content-type': 'text/csv' });
+  const status = async (id: string) => (await api.call('GET', `/api/v1/contacts/imports/${id}`)).body;
+
+  it('maps columns, validates each row, reports bad rows as a CSV, deduplicates by phone', async () => {
+    const csv = [
+      'Mobile,Full Name,City,Orders,Tags,Note',
+      '919876540001,Asha,Pune,3,"vip;new","line one\nline two"',
+      '+91 98765 40002,Bilal,Delhi,0,,',
+      'not-a-phone,Chand,Agra,1,,',
+      '9198765400ab,Dev,Goa,1,,',
+      ',Empty,Goa,1,,',
+      '919876540001,Asha K,Mumbai,,b2b,',
+      '919876540003,"Quote ""Q""",Pune,2,,',
+    ].join('\r\n');
+    const res = await upload(csv, `?fileName=list.csv&mapping=${encodeURIComponent(JSON.stringify({ phone: 'Mobile', name: 'Full Name', tags: 'Tags', traits: { City: 'city', Orders: 'orders', Note: 'note' } }))}`);
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect(res.body).toMatchObject({ status: 'queued', fileName: 'list.csv', rowsDone: 0 });
+    const done = await waitForImport(() => status(res.body.id), (s) => s.status === 'completed');
+    expect(done).toMatchObject({ rowsDone: 7, rowsTotal: 7, rowsCreated: 3, rowsUpdated: 0, rowsFailed: 3, rowsDuplicate: 1, percent: 100 });
+
+    const asha = (await api.call('GET', '/v1/public/apis/users/phone_number/9876540001')).body.data.customers[0];
+    expect(asha.traits).toEqual({ name: 'Asha K', city: 'Mumbai', orders: 3, note: 'line one\nline two' });
+    expect(asha.tags).toEqual(['vip', 'new', 'b2b']);
+    const orders = await api.getUsers({ filters: [{ trait: 'orders', op: 'gte', val: 2 }] });
+    expect(orders.body.data.total_customers).toBe(2);
+
+    const report = await api.call('GET', `/api/v1/contacts/imports/${res.body.id}/errors`);
+    expect(report.status).toBe(200);
+    expect(report.headers['content-type']).toMatch(/text\/csv/);
+    const lines = report.raw.trim().split('\r\n');
+    expect(lines[0]).toBe('row,error,cells');
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(['3', '4', '5']);
+    expect(lines[1]).toMatch(/^3,"fullPhoneNumber must contain digits only.*",not-a-phone,Chand,Agra,1,,$/);
+    expect(lines[3]).toMatch(/^5,phone is empty/);
+  });
+
+  it('maps known headers automatically (other columns become traits), with a default country code', async () => {
+    const res = await upload('phone,name,email,plan\n9876540010,Esha,esha@example.com,gold\n', `?mapping=${encodeURIComponent(JSON.stringify({ phone: 'phone', name: 'name', defaultCountryCode: '+91', traits: { email: 'email', plan: 'plan' } }))}`);
+    await waitForImport(() => status(res.body.id), (s) => s.status === 'completed');
+    const auto = await upload('Phone Number,Name,email,plan\n919876540011,Farah,farah@example.com,basic\n');
+    await waitForImport(() => status(auto.body.id), (s) => s.status === 'completed');
+    expect((await api.call('GET', '/v1/public/apis/users/phone_number/9876540010')).body.data.customers[0].traits).toEqual({ name: 'Esha', email: 'esha@example.com', plan: 'gold' });
+    expect((await api.call('GET', '/v1/public/apis/users/phone_number/9876540011')).body.data.customers[0].traits).toEqual({ name: 'Farah', email: 'farah@example.com', plan: 'basic' });
+  });
+
+  it('refuses an empty body, a mapping naming a missing column, and a file without a phone column', async () => {
+    expect((await upload('')).status).toBe(400);
+    expect((await upload('a,b\n1,2\n', `?mapping=${encodeURIComponent('{oops')}`)).status).toBe(400);
+    const missing = await upload('a,b\n1,2\n', `?mapping=${encodeURIComponent(JSON.stringify({ phone: 'Mobile' }))}`);
+    const failed = await waitForImport(() => status(missing.body.id), (s) => s.status === 'failed');
+    expect(failed.error).toMatch(/column "Mobile" is not in the header/);
+    const nophone = await upload('a,b\n1,2\n');
+    expect((await waitForImport(() => status(nophone.body.id), (s) => s.status === 'failed')).error).toMatch(/No phone column/);
+  });
+});
+
+describe('CSV import resumed after the process is killed', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'samvad-import-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('a kill -9 mid-import loses nothing and applies no row twice', async () => {
+    const db = await freshDatabaseUrl();
+    const env: Record<string, string> = { SAMVAD_API_KEY: TEST_API_SECRET, SAMVAD_JOB_LEASE_MS: "1500", ...(db.url ? { DATABASE_URL: db.url } : {}) };
+    const ROWS = 60_000;
+    const lines = ['phone,name,n'];
+    for (let i = 0; i < ROWS; i++) lines.push(`9198${String(70000000 + i)},P${i},${i}`);
+    lines.push('bad-phone,Nope,1');
+    const call = (url: string, path: string, init: RequestInit = {}) => fetch(`${url}${path}`, { ...init, headers: { authorization: AUTH, ...(init.headers ?? {}) } });
+    try {
+      const first = await spawnSamvad(['--data-dir', dataDir], env);
+      const created = await (await call(first.url, '/api/v1/contacts/imports', { method: 'POST', body: lines.join('\n'), headers: { 'content-type': 'text/csv' } })).json();
+      const get = async (url: string) => (await call(url, `/api/v1/contacts/imports/${created.id}`)).json();
+      const mid = await waitForImport(() => get(first.url), (s) => s.rowsDone > 0);
+      first.child.kill('SIGKILL');
+      await first.exited;
+      expect(mid.status).toBe('running');
+      expect(mid.rowsDone).toBeLessThan(ROWS);
+
+      const second = await spawnSamvad(['--data-dir', dataDir], env);
+      try {
+        const done = await waitForImport(() => get(second.url), (s) => s.status === 'completed', 120_000);
+        expect(done).toMatchObject({ rowsDone: ROWS + 1, rowsTotal: ROWS + 1, rowsFailed: 1 });
+        expect(done.rowsCreated + done.rowsUpdated).toBe(ROWS);
+        const users = await (await call(second.url, '/v1/public/apis/users/?limit=1', { method: 'POST', body: JSON.stringify({ filters: [{ trait: 'n', op: 'gte', val: 0 }] }), headers: { 'content-type': 'application/json' } })).json();
+        expect(users.data.total_customers).toBe(ROWS);
+        const errors = await (await call(second.url, `/api/v1/contacts/imports/${created.id}/errors`)).text();
+        expect(errors.trim().split('\r\n')).toHaveLength(2);
+      } finally {
+        second.child.kill('SIGTERM');
+        await second.exited;
+      }
+    } finally {
+      await db.drop();
+    }
+  }, 180_000);
+});
