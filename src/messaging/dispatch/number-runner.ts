@@ -4,10 +4,11 @@ import type { Logger } from '../../platform/logger.ts';
 import type { MetaError, SendOutcome } from '../../channels/whatsapp/types.ts';
 import { TRANSPORT_ERROR_CODE } from '../../channels/whatsapp/cloud-api/classify.ts';
 import type { Lease } from './lease.ts';
+import { createBatcher } from '../../platform/batcher.ts';
 import { PairRate, retryDelayMs, TokenBucket } from './pacing.ts';
 import { expiredRows, fetchDueHeads, hasQueued, nextDueAt, type DueRow } from './queue-reads.ts';
 import { tierLimit, type DispatchNumber, type DispatchStats, type LoadNumber, type SendChannel } from './types.ts';
-import { deferRows, expireMessages, LeaseLostError, markSending, prunePortfolioRecipients, recordOutcome, releaseRetries, type ReadySend } from './writes.ts';
+import { deferRows, expireMessages, LeaseLostError, markSending, prunePortfolioRecipients, recordOutcomes, releaseRetries, type OutcomeInput, type ReadySend } from './writes.ts';
 
 export interface RunnerSettings {
   leaseMs: number;
@@ -73,7 +74,11 @@ export class NumberRunner {
   ) {
     this.pair = new PairRate(deps.settings.pairIntervalMs, deps.settings.pairBurst);
     this.log = deps.logger.child({ numberId: lease.numberId });
+    this.recordOutcome = createBatcher<OutcomeInput>((inputs) => recordOutcomes(deps.database, inputs));
   }
+
+  /** Outcomes answered in the same turn of the event loop are recorded in one transaction. */
+  private readonly recordOutcome: (input: OutcomeInput) => Promise<void>;
 
   get numberId(): string {
     return this.lease.numberId;
@@ -312,7 +317,7 @@ export class NumberRunner {
         break;
     }
     try {
-      await recordOutcome(database, { row, numberId: this.numberId, nowMs: now, outcome, ...(retryAt !== undefined ? { retryAt } : {}) });
+      await this.recordOutcome({ row, numberId: this.numberId, nowMs: now, outcome, ...(retryAt !== undefined ? { retryAt } : {}) });
     } catch (err) {
       // Left in `sending`: the next owner marks it unknown. Never resent.
       this.log.error({ err, messageId: row.message_id, outcome: outcome.kind }, 'could not record a send outcome');

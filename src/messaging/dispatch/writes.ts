@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Database, Tx } from '../../platform/db/database.ts';
 import { newId } from '../../platform/ids.ts';
+import { precompiled } from '../../platform/db/precompiled.ts';
 import type { MetaError, SendOutcome } from '../../channels/whatsapp/types.ts';
 import type { OutboundContent } from '../content.ts';
 import type { Lease } from './lease.ts';
@@ -184,15 +185,41 @@ function errorText(e: MetaError): string {
  * set by a takeover is never undone here).
  */
 export async function recordOutcome(database: Database, input: OutcomeInput): Promise<void> {
+  await recordOutcomes(database, [input]);
+}
+
+const setWamid = precompiled<{ wamid: string; now: number; id: string }>((db, a) =>
+  db.updateTable('messages').set({ wamid: a('wamid'), updated_at: a('now') }).where('id', '=', a('id')).where('wamid', 'is', null),
+);
+
+/**
+ * Records the outcomes of several sends in one transaction: accepted sends (nearly all of them)
+ * cost one precompiled update each and one delete for the lot; the rare others go one by one.
+ */
+export async function recordOutcomes(database: Database, inputs: OutcomeInput[]): Promise<void> {
+  if (inputs.length === 0) return;
+  await database.transaction(async (tx) => {
+    const done: string[] = [];
+    for (const input of inputs) {
+      if (input.outcome.kind === 'accepted') {
+        // Status stays `sending` until Meta's `sent` webhook (monotonic order); the wamid marks it accepted.
+        await setWamid.execute(tx.db, { wamid: input.outcome.wamid, now: input.nowMs, id: input.row.message_id });
+        done.push(input.row.message_id);
+      } else {
+        await applyOutcome(tx, input);
+      }
+    }
+    for (let i = 0; i < done.length; i += 500) await tx.db.deleteFrom('dispatch_queue').where('message_id', 'in', done.slice(i, i + 500)).execute();
+  });
+}
+
+async function applyOutcome(tx: Tx, input: OutcomeInput): Promise<void> {
   const { row, nowMs, outcome } = input;
   const id = row.message_id;
-  await database.transaction(async (tx) => {
+  {
     switch (outcome.kind) {
       case 'accepted':
-        // Status stays `sending` until Meta's `sent` webhook (monotonic order); the wamid marks it accepted.
-        await tx.db.updateTable('messages').set({ wamid: outcome.wamid, updated_at: nowMs }).where('id', '=', id).where('wamid', 'is', null).execute();
-        await tx.db.deleteFrom('dispatch_queue').where('message_id', '=', id).execute();
-        break;
+        break; // recordOutcomes handles these in bulk
       case 'retryable':
         await tx.db
           .updateTable('dispatch_queue')
@@ -240,7 +267,7 @@ export async function recordOutcome(database: Database, input: OutcomeInput): Pr
         break;
       }
     }
-  });
+  }
 }
 
 /** Rows past their time to live fail as `expired` instead of arriving late. Returns how many. */

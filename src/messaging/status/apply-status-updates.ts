@@ -2,6 +2,7 @@ import type { Insertable, Updateable } from 'kysely';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database, Tx } from '../../platform/db/database.ts';
 import { newId } from '../../platform/ids.ts';
+import { precompiled } from '../../platform/db/precompiled.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { insertCostRows, isBillable, priceDelivered, type CostRow, type RateMemo } from '../pricing/record-cost.ts';
 import type { StatusUpdate } from '../provider-events.ts';
@@ -181,7 +182,7 @@ export async function applyStatusUpdates(database: Database, clock: Clock, input
 
     for (const [id, set] of updates) {
       set.updated_at = now;
-      await tx.db.updateTable('messages').set(set).where('id', '=', id).execute();
+      await updateMessage(tx, id, set);
     }
     for (let i = 0; i < events.length; i += CHUNK) {
       await tx.db
@@ -197,6 +198,25 @@ export async function applyStatusUpdates(database: Database, clock: Clock, input
     }
     return result;
   });
+}
+
+/** A status batch sets a handful of column combinations; each is compiled once (precompiled()). */
+const updatesByShape = new Map<string, ReturnType<typeof precompiled<Record<string, unknown>>>>();
+
+async function updateMessage(tx: Tx, id: string, set: Updateable<MessagesTable>): Promise<void> {
+  const columns = Object.keys(set).sort() as (keyof MessagesTable & string)[];
+  const shape = columns.join(',');
+  let q = updatesByShape.get(shape);
+  if (!q) {
+    q = precompiled<Record<string, unknown>>((db, a) =>
+      db
+        .updateTable('messages')
+        .set(Object.fromEntries(columns.map((c) => [c, a(c)])))
+        .where('id', '=', a('\u0000id') as string),
+    );
+    updatesByShape.set(shape, q);
+  }
+  await q.execute(tx.db, { ...set, '\u0000id': id });
 }
 
 function rankOf(s: string): number {
