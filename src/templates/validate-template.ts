@@ -219,7 +219,7 @@ function checkBody(p: Problems, f: string, c: J, pf: 'positional' | 'named', max
   if (/\}\}\s*\{\{/.test(text)) p.add(`${f}.text`, 'has two variables next to each other with no text between them; Meta rejects this (INVALID_FORMAT)');
   const words = trimmed.replace(VARIABLE_RE, ' ').split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
   const occurrences = variableOccurrences(text).length;
-  if (words < occurrences) p.add(`${f}.text`, `has ${occurrences} variables but only ${words} words; Meta refuses templates with more variables than words (2388293)`);
+  if (words < occurrences) p.add(`${f}.text`, `has ${occurrences} variables but only ${words} word${words === 1 ? '' : 's'}; Meta refuses templates with more variables than words (2388293)`);
   checkExamples(p, f, c, vars, pf, 'body');
 }
 

@@ -1,4 +1,5 @@
 import type { Template, TemplateButtonDef, TemplateComponentDef } from '../../templates/index.ts';
+import { substituteVariables, variablesOf } from '../../templates/variables.ts';
 import { invalid, refuse } from './invalid.ts';
 import { checkMediaUrl, type MediaUrlOptions } from './media-url.ts';
 
@@ -32,15 +33,8 @@ export interface OrderDetailsInput {
 
 type Component = Record<string, unknown>;
 
-const VAR_RE = /\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g;
-
-/** The distinct variables of a text, in order of first appearance ('1', '2' or names). */
-export function variablesOf(text: string | undefined): string[] {
-  if (!text) return [];
-  const out: string[] = [];
-  for (const m of text.matchAll(VAR_RE)) if (!out.includes(m[1]!)) out.push(m[1]!);
-  return out;
-}
+// One definition of a variable for the send path, the preview and campaigns (contract 3).
+export { variablesOf };
 
 const missing = (where: string, n: number): never => refuse(`Missing variable values for template's ${where}, expected number of values are ${n}`);
 
@@ -53,9 +47,7 @@ function paramText(value: unknown, field: string, max: number): string {
   return value;
 }
 
-function substitute(text: string, values: Map<string, string>): string {
-  return text.replace(VAR_RE, (m, v: string) => values.get(v) ?? m);
-}
+const substitute = substituteVariables;
 
 function textParams(template: Template, vars: string[], values: string[], field: string, max: number): Record<string, unknown>[] {
   return vars.map((name, i) => {
