@@ -118,7 +118,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     registerContactJobs({ database, clock, logger, queue });
     registerBuiltinErasers({ media: whatsapp.media, now: () => clock.nowMs() });
     // Outbound webhooks: retention kinds, commit wake-ups, media links in payloads (kept as long as media is).
-    webhooks = setupWebhooks({ database, clock, logger, config, retention, mediaUrl: (key, now) => whatsapp!.mediaUrls.url(config.publicUrl, key, now, config.retention.mediaDays * 86_400_000) });
+    webhooks = setupWebhooks({ database, clock, logger, config, retention, secrets: whatsapp.secrets, mediaUrl: (key, now) => whatsapp!.mediaUrls.url(config.publicUrl, key, now, config.retention.mediaDays * 86_400_000) });
     for (const kind of peopleRetention) retention.register(kind);
     // Inbox: out-of-hours reply job, event-log retention, realtime wake-ups, contact eraser.
     setupInbox({ database, clock, logger, queue, retention, wake: (numberId) => dispatcher?.wake(numberId) });
@@ -264,6 +264,14 @@ async function registerDashboard(app: FastifyInstance) {
     return;
   }
   await app.register(fastifyStatic, { root: dist, prefix: '/', wildcard: false, decorateReply: false, index: ['index.html'] });
+  // The dashboard routes in the browser (/inbox/…, /setup?token=…): any other GET outside the
+  // APIs answers its index.html; API paths keep their JSON 404.
+  const apiPrefixes = ['/api/', '/v1/', '/graph/', '/emulator', '/webhooks/', '/docs', '/assets/'];
+  app.get('/*', { schema: { hide: true } }, async (request, reply) => {
+    const path = request.url.split('?')[0]!;
+    if (apiPrefixes.some((p) => path.startsWith(p))) return reply.callNotFound();
+    return reply.type('text/html').header('cache-control', 'no-cache').send(readFileSync(join(dist, 'index.html')));
+  });
 }
 
 async function shutdown(http: FastifyInstance | undefined, queue: JobQueue, database: Database, logger: Logger, emulator: Emulator | undefined, whatsapp?: WhatsAppServices, dispatcher?: Dispatcher, webhooks?: WebhooksSetup) {

@@ -1,6 +1,7 @@
 import type { Clock } from '../platform/clock.ts';
 import type { Tx } from '../platform/db/database.ts';
 import { newId } from '../platform/ids.ts';
+import { recordTemplateStatusEvents } from '../webhooks/meta-events.ts';
 import { templateCache } from './template-cache.ts';
 import { toTemplate, type Template } from './template.ts';
 
@@ -52,7 +53,8 @@ const obj = (v: unknown): J | null => (v && typeof v === 'object' && !Array.isAr
  */
 export async function applyTemplateStatus(tx: Tx, clock: Clock, change: TemplateStatusChange): Promise<number> {
   const applied = await applyTemplateStatusChange(tx, clock, change);
-  // Outbound `message_template_status_update` webhooks (helper W): one recordEvents call with `applied` goes here.
+  // Outbound `message_template_status_update` webhooks, in this transaction (webhooks module).
+  await recordTemplateStatusEvents(tx, applied);
   return applied.length;
 }
 

@@ -1,3 +1,4 @@
+import { loadSecretBox } from '../channels/whatsapp/secret-box.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Config } from '../platform/config.ts';
 import type { Database } from '../platform/db/database.ts';
@@ -35,7 +36,10 @@ export interface WebhooksCliDeps {
 /** `samvad webhooks …`: the native API's endpoint management and replay, on the data directory or DATABASE_URL. */
 export async function runWebhooksCommand(deps: WebhooksCliDeps, sub: string | undefined, arg: string | undefined, values: Record<string, unknown>): Promise<void> {
   const { database, clock, workspaceId, out } = deps;
-  const ep = { database, clock, allowPrivate: deps.config.webhooks.allowPrivate };
+  const { config } = deps;
+  // The same key the server uses (SAMVAD_SECRET_KEY, or <dataDir>/secret.key for a single process).
+  const secrets = loadSecretBox({ secretKey: config.secretKey, dataDir: config.dataDir, singleProcess: config.role === 'all' });
+  const ep = { database, clock, allowPrivate: config.webhooks.allowPrivate, secrets };
   const need = (v: string | undefined, what: string) => {
     if (!v) throw new WebhooksUsageError(`samvad webhooks ${sub}: ${what} is required`);
     return v;

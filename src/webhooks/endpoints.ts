@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import type { SecretBox } from '../channels/whatsapp/secret-box.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Database } from '../platform/db/database.ts';
 import { AppError } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import { isEventType } from './catalogue.ts';
+import { secretLabel } from './runtime.ts';
 import type { WebhookEndpointsTable } from './tables.ts';
 import { checkWebhookUrl } from './url-safety.ts';
 
@@ -25,6 +27,16 @@ export interface EndpointDeps {
   database: Database;
   clock: Clock;
   allowPrivate: boolean;
+  /** Seals endpoint secrets at rest (the instance's key, as for business numbers' secrets). */
+  secrets: SecretBox;
+}
+
+/** Secrets are stored sealed only: without the instance's key there is nowhere safe to put one. */
+function seal(secrets: SecretBox, endpointId: string, secret: string): string {
+  if (!secrets.available) {
+    throw new AppError('unavailable', 'No secret key: set SAMVAD_SECRET_KEY (32 bytes, 64 hex characters or base64) on every Samvad process so webhook endpoint secrets can be stored sealed');
+  }
+  return secrets.seal(secret, secretLabel(endpointId));
 }
 
 export function toEndpoint(r: WebhookEndpointsTable): WebhookEndpoint {
@@ -63,17 +75,19 @@ export interface CreateEndpointInput {
   description?: string | null;
 }
 
-/** Creates an endpoint (the URL checked against private addresses); answers the secret once. */
+/** Creates an endpoint (the URL checked against private addresses); answers the secret once (it is stored sealed). */
 export async function createEndpoint(deps: EndpointDeps, workspaceId: string, input: CreateEndpointInput): Promise<WebhookEndpoint & { secret: string }> {
   const url = (await checkWebhookUrl(input.url, deps.allowPrivate)).toString();
   const events = checkEvents(input.events);
   const secret = checkSecret(input.secret);
   const now = deps.clock.nowMs();
+  const id = newId(now);
   const row: WebhookEndpointsTable = {
-    id: newId(now),
+    id,
     workspace_id: workspaceId,
     url,
-    secret,
+    secret: seal(deps.secrets, id, secret),
+    secret_sealed: 1,
     event_types: JSON.stringify(events),
     status: 'active',
     disabled_reason: null,
@@ -113,7 +127,7 @@ export async function updateEndpoint(deps: EndpointDeps, workspaceId: string, id
   const now = deps.clock.nowMs();
   const set: Partial<WebhookEndpointsTable> = { updated_at: now };
   if (input.url !== undefined) set.url = (await checkWebhookUrl(input.url, deps.allowPrivate)).toString();
-  if (input.secret !== undefined) set.secret = checkSecret(input.secret);
+  if (input.secret !== undefined) Object.assign(set, { secret: seal(deps.secrets, id, checkSecret(input.secret)), secret_sealed: 1 });
   if (input.events !== undefined) set.event_types = JSON.stringify(checkEvents(input.events));
   if (input.description !== undefined) set.description = input.description;
   if (input.status === 'active') Object.assign(set, { status: 'active', disabled_reason: null, failing_since: null });
@@ -131,4 +145,19 @@ export async function deleteEndpoint(database: Database, workspaceId: string, id
     await tx.db.deleteFrom('webhook_deliveries').where('endpoint_id', '=', id).where('state', '=', 'pending').execute();
     await tx.db.deleteFrom('webhook_endpoints').where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
   });
+}
+
+/**
+ * Seals the secrets of endpoints stored before migration 0064 (plain text then). Run at worker
+ * start when the instance has a key; until then the deliverer reads those rows' plain secrets.
+ */
+export async function sealPlainSecrets(database: Database, secrets: SecretBox): Promise<number> {
+  if (!secrets.available) return 0;
+  const rows = await database.db.selectFrom('webhook_endpoints').select(['id', 'secret']).where('secret_sealed', '=', 0).execute();
+  for (const r of rows) {
+    await database.transaction(async (tx) => {
+      await tx.db.updateTable('webhook_endpoints').set({ secret: secrets.seal(r.secret, secretLabel(r.id)), secret_sealed: 1 }).where('id', '=', r.id).where('secret_sealed', '=', 0).execute();
+    });
+  }
+  return rows.length;
 }

@@ -5,6 +5,7 @@
  * Other modules: build a body with one of the builders and call `recordEvents(tx, [...])` in the
  * transaction of the change that caused it (contract 1).
  */
+import type { SecretBox } from '../channels/whatsapp/secret-box.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Config } from '../platform/config.ts';
 import type { Database } from '../platform/db/database.ts';
@@ -13,6 +14,7 @@ import type { RetentionRegistry } from '../platform/retention/index.ts';
 import { registerContactErasure } from '../contacts/index.ts';
 import { onStatusChanges } from '../messaging/status/index.ts';
 import { WebhookDeliverer } from './delivery/deliverer.ts';
+import { sealPlainSecrets } from './endpoints.ts';
 import { eraseContactWebhookData } from './erasure.ts';
 import { recordStatusEvents } from './message-events.ts';
 import { webhookRetentionKinds } from './retention.ts';
@@ -47,6 +49,8 @@ export function setupWebhooks(deps: {
   logger: Logger;
   config: Config;
   retention: RetentionRegistry;
+  /** The instance's SecretBox (endpoint secrets are sealed with it). */
+  secrets: SecretBox;
   mediaUrl?: (storedKey: string, nowMs: number) => string;
 }): WebhooksSetup {
   for (const kind of webhookRetentionKinds(deps.config.retention)) deps.retention.register(kind);
@@ -58,12 +62,14 @@ export function setupWebhooks(deps: {
   const unregister = registerWebhookNotifier(notify);
   const offStatus = subscribeStatusEvents(deps.clock);
   registerContactErasure('webhooks', (db, workspaceId, contactId) => eraseContactWebhookData(db, workspaceId, contactId));
-  const deliverer = new WebhookDeliverer({ database: deps.database, clock: deps.clock, logger: deps.logger.child({ component: 'webhooks' }), config: deps.config.webhooks });
+  const deliverer = new WebhookDeliverer({ database: deps.database, clock: deps.clock, logger: deps.logger.child({ component: 'webhooks' }), config: deps.config.webhooks, secrets: deps.secrets });
   let started = false;
   return {
     deliverer,
     async start() {
       started = true;
+      const sealed = await sealPlainSecrets(deps.database, deps.secrets);
+      if (sealed > 0) deps.logger.info({ endpoints: sealed }, 'webhook endpoint secrets stored before 0064 are now sealed');
       await deliverer.start();
     },
     async close() {
@@ -81,7 +87,7 @@ let offStatusHook: (() => void) | undefined;
 
 function subscribeStatusEvents(clock: Clock): () => void {
   if (statusSubscribers++ === 0) {
-    offStatusHook = onStatusChanges((tx, batch) => recordStatusEvents(tx, batch.workspaceId, batch.changes, clock.nowMs()));
+    offStatusHook = onStatusChanges((tx, batch) => recordStatusEvents(tx, batch.workspaceId, batch.changes, clock.nowMs(), { messages: batch.messages, costs: batch.costs }));
   }
   let done = false;
   return () => {

@@ -6,8 +6,11 @@ import { recordEvents, type OutboundEvent } from './record-events.ts';
 import { webhooksRuntime } from './runtime.ts';
 
 /**
- * Builds message events from stored rows with a fixed number of batched reads per call (messages,
- * contacts, templates, costs), whatever the batch size: status batches of hundreds stay cheap.
+ * Builds message events from stored rows with a fixed number of batched reads per call, whatever
+ * the batch size: status batches of hundreds stay cheap. Status events reuse the message rows and
+ * cost rows messaging's onStatusChanges hook already holds (AppliedStatusBatch) and read only what
+ * it lacks: the message content and direction, the contacts, the templates, and the ledger row of
+ * a billable message delivered in an earlier batch (a `read` after its `delivered`).
  *
  * Known gap: this reads the messages, contacts, templates and cost_ledger tables directly rather
  * than through those modules' services (none offers a batched read yet); the columns used are
@@ -23,37 +26,61 @@ interface Loaded {
 
 type Db = Kysely<any>;
 
-async function load(db: Db, workspaceId: string, messageIds: string[], nowMs: number): Promise<Map<string, Loaded>> {
+/** The message columns the builders use (MessageRowForStatus has all of them but direction, content and reply_to_wamid). */
+interface MessageRow {
+  id: string;
+  contact_id: string;
+  recipient: string;
+  wamid: string | null;
+  status: string;
+  type: string;
+  source: string;
+  campaign_id: string | null;
+  callback_data: string | null;
+  template_name: string | null;
+  template_language: string | null;
+  created_at: number;
+  delivered_at: number | null;
+  read_at: number | null;
+  error_code: number | null;
+  error_title: string | null;
+  error_details: string | null;
+  billable?: number | null;
+}
+
+interface Extra {
+  direction: string;
+  content: string;
+  reply_to_wamid: string | null;
+}
+
+type CostLike = { currency: string; amount_micros: number | string };
+
+async function inChunks<T>(ids: string[], read: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += 500) out.push(...(await read(ids.slice(i, i + 500))));
+  return out;
+}
+
+/** Contacts and templates of the rows, and ledger rows for `costIds`: one statement each (per 500). */
+async function assemble(db: Db, workspaceId: string, rows: (MessageRow & Extra)[], knownCosts: ReadonlyMap<string, CostLike>, costIds: string[], nowMs: number): Promise<Map<string, Loaded>> {
   const out = new Map<string, Loaded>();
-  if (messageIds.length === 0) return out;
-  const msgs: any[] = [];
-  for (let i = 0; i < messageIds.length; i += 500) {
-    msgs.push(...(await db.selectFrom('messages').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', messageIds.slice(i, i + 500)).execute()));
-  }
-  const contactIds = [...new Set(msgs.map((m) => m.contact_id as string))];
+  if (rows.length === 0) return out;
+  const contactIds = [...new Set(rows.map((m) => m.contact_id))];
   const contacts = new Map<string, any>();
-  for (let i = 0; i < contactIds.length; i += 500) {
-    for (const c of await db.selectFrom('contacts').selectAll().where('id', 'in', contactIds.slice(i, i + 500)).execute()) contacts.set(c.id, c);
-  }
-  const names = [...new Set(msgs.filter((m) => m.template_name).map((m) => m.template_name as string))];
+  for (const c of await inChunks(contactIds, (chunk) => db.selectFrom('contacts').selectAll().where('id', 'in', chunk).execute())) contacts.set(c.id, c);
+  const names = [...new Set(rows.filter((m) => m.template_name).map((m) => m.template_name as string))];
   const templates = new Map<string, any>();
   if (names.length) {
     for (const t of await db.selectFrom('templates').selectAll().where('workspace_id', '=', workspaceId).where('name', 'in', names).execute()) templates.set(`${t.name}|${t.language}`, t);
   }
-  const costs = new Map<string, any>();
-  for (let i = 0; i < messageIds.length; i += 500) {
-    for (const c of await db.selectFrom('cost_ledger').select(['message_id', 'currency', 'amount_micros']).where('message_id', 'in', messageIds.slice(i, i + 500)).execute()) costs.set(c.message_id, c);
-  }
-  for (const m of msgs) {
+  const costs = new Map<string, CostLike>(knownCosts);
+  for (const c of await inChunks(costIds, (chunk) => db.selectFrom('cost_ledger').select(['message_id', 'currency', 'amount_micros']).where('message_id', 'in', chunk).execute())) costs.set(c.message_id, c);
+  for (const m of rows) {
     const c = contacts.get(m.contact_id);
     const t = m.template_name ? templates.get(`${m.template_name}|${m.template_language}`) : undefined;
     const cost = costs.get(m.id);
-    let content: Record<string, unknown> = {};
-    try {
-      content = JSON.parse(m.content) as Record<string, unknown>;
-    } catch {
-      content = {};
-    }
+    const content = safeJson<Record<string, unknown>>(m.content, {});
     const media = content.media as { storedKey?: string } | undefined;
     const template: TemplateInput | null = t
       ? {
@@ -75,7 +102,7 @@ async function load(db: Db, workspaceId: string, messageIds: string[], nowMs: nu
       replyToWamid: m.reply_to_wamid,
       message: {
         id: m.id,
-        direction: m.direction,
+        direction: m.direction as MessageInput['direction'],
         source: m.source,
         type: m.type,
         content,
@@ -108,6 +135,41 @@ async function load(db: Db, workspaceId: string, messageIds: string[], nowMs: nu
   return out;
 }
 
+/** Everything from the tables (inbound messages, and status changes the hook did not carry). */
+async function load(db: Db, workspaceId: string, messageIds: string[], nowMs: number): Promise<Map<string, Loaded>> {
+  if (messageIds.length === 0) return new Map();
+  const msgs = (await inChunks(messageIds, (chunk) => db.selectFrom('messages').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', chunk).execute())) as (MessageRow & Extra)[];
+  // Only outbound messages are ever costed.
+  const costIds = msgs.filter((m) => m.direction === 'outbound' && m.delivered_at !== null).map((m) => m.id);
+  return assemble(db, workspaceId, msgs, new Map(), costIds, nowMs);
+}
+
+/** What messaging's status hook hands over (AppliedStatusBatch's maps). */
+export interface KnownStatusRows {
+  messages: ReadonlyMap<string, MessageRow>;
+  costs: ReadonlyMap<string, CostLike>;
+}
+
+/**
+ * Status events' inputs: the hook's message rows and cost rows, plus one narrow read of content
+ * and direction; the ledger is read only for billable messages delivered before this batch.
+ */
+async function loadForStatus(db: Db, workspaceId: string, messageIds: string[], known: KnownStatusRows, nowMs: number): Promise<Map<string, Loaded>> {
+  const have = messageIds.filter((id) => known.messages.has(id));
+  const missing = messageIds.filter((id) => !known.messages.has(id));
+  const extras = new Map<string, Extra>();
+  for (const r of await inChunks(have, (chunk) => db.selectFrom('messages').select(['id', 'direction', 'content', 'reply_to_wamid']).where('id', 'in', chunk).execute())) extras.set(r.id, r);
+  const rows: (MessageRow & Extra)[] = [];
+  for (const id of have) {
+    const e = extras.get(id);
+    if (e) rows.push({ ...known.messages.get(id)!, ...e });
+  }
+  const costIds = rows.filter((m) => m.direction === 'outbound' && m.delivered_at !== null && !known.costs.has(m.id) && Number(m.billable ?? 1) !== 0).map((m) => m.id);
+  const out = await assemble(db, workspaceId, rows, known.costs, costIds, nowMs);
+  if (missing.length) for (const [id, l] of await load(db, workspaceId, missing, nowMs)) out.set(id, l);
+  return out;
+}
+
 function safeJson<T>(s: unknown, fallback: T): T {
   if (typeof s !== 'string') return fallback;
   try {
@@ -126,11 +188,13 @@ export interface StatusChangeInput {
 /**
  * Status events (`message_api_*` / `message_campaign_*`) for the messages whose status moved in
  * this transaction. Inbound rows and statuses other than sent/delivered/read/failed emit nothing.
+ * `known`: the rows messaging's hook already has (AppliedStatusBatch), so they are not read again.
  */
-export async function recordStatusEvents(tx: Tx, workspaceId: string, changes: StatusChangeInput[], nowMs: number): Promise<void> {
+export async function recordStatusEvents(tx: Tx, workspaceId: string, changes: StatusChangeInput[], nowMs: number, known?: KnownStatusRows): Promise<void> {
   const relevant = changes.filter((c) => c.to === 'sent' || c.to === 'delivered' || c.to === 'read' || c.to === 'failed');
   if (relevant.length === 0) return;
-  const loaded = await load(tx.db, workspaceId, [...new Set(relevant.map((c) => c.messageId))], nowMs);
+  const ids = [...new Set(relevant.map((c) => c.messageId))];
+  const loaded = known ? await loadForStatus(tx.db, workspaceId, ids, known, nowMs) : await load(tx.db, workspaceId, ids, nowMs);
   const events: OutboundEvent[] = [];
   for (const c of relevant) {
     const l = loaded.get(c.messageId);

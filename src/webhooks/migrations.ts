@@ -129,4 +129,15 @@ export const webhooksMigrations: Record<string, Migration> = {
       await db.schema.dropTable('webhook_notices').execute();
     },
   },
+  '0064_webhook_endpoint_secret_sealed': {
+    // Endpoint secrets are sealed with the instance's SecretBox from now on. A migration has no
+    // key, so rows written before this one are marked plain (0) and sealed by sealPlainSecrets at
+    // the next worker start.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('webhook_endpoints').addColumn('secret_sealed', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('webhook_endpoints').dropColumn('secret_sealed').execute();
+    },
+  },
 };

@@ -51,7 +51,7 @@ const FeedQuery = Type.Object({
 
 /** Webhook endpoints, their delivery log and replay, the event catalogue and the polling feed (native API). */
 export function registerWebhookRoutes(app: FastifyInstance, ctx: AppContext) {
-  const deps = () => ({ database: ctx.database, clock: ctx.clock, allowPrivate: ctx.config.webhooks.allowPrivate });
+  const deps = () => ({ database: ctx.database, clock: ctx.clock, allowPrivate: ctx.config.webhooks.allowPrivate, secrets: ctx.whatsapp.secrets });
   const ws = (request: { principal?: unknown }) => principalOf(request).workspace.id;
 
   app.get('/webhooks/event-types', { schema: { tags, summary: 'The event types Samvad emits (Interakt\'s catalogue)', security } }, async () => ({

@@ -9,8 +9,13 @@ export interface WebhookEndpointsTable {
   id: string;
   workspace_id: string;
   url: string;
-  /** HMAC key of Interakt-Signature and X-Samvad-Signature. Never logged; shown on create only. */
+  /**
+   * HMAC key of Interakt-Signature and X-Samvad-Signature, sealed with the instance's SecretBox
+   * (label `webhook_endpoints.secret/<id>`) when `secret_sealed` is 1. Never logged; answered on
+   * create only. Rows written before 0064 hold it plain (0) until the next worker start seals them.
+   */
   secret: string;
+  secret_sealed: number;
   /** JSON array of event types this endpoint receives; [] means every type. */
   event_types: string;
   /** active or disabled. */

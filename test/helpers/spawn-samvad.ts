@@ -13,7 +13,7 @@ export interface SpawnedSamvad {
 }
 
 /** Runs `samvad start` as a real child process on a free port and waits until it is ready. */
-export async function spawnSamvad(args: string[], env: Record<string, string>): Promise<SpawnedSamvad> {
+export async function spawnSamvad(args: string[], env: Record<string, string>, readyTimeoutMs = 30_000): Promise<SpawnedSamvad> {
   const child = spawn(process.execPath, [BIN, 'start', '--port', '0', ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -23,7 +23,11 @@ export async function spawnSamvad(args: string[], env: Record<string, string>): 
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`samvad did not start in time:\n${out}`)), 30_000);
+    const timer = setTimeout(() => {
+      // Never leave a half-started server behind: the caller has no handle on it yet.
+      child.kill('SIGKILL');
+      reject(new Error(`samvad did not start in time:\n${out}`));
+    }, readyTimeoutMs);
     const check = () => {
       const m = /Samvad is running at (http:\/\/\S+?)\/?\s/.exec(out);
       if (m) {

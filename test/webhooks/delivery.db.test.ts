@@ -25,7 +25,9 @@ describe('webhook delivery to local receivers', () => {
   let workspaceId: string;
   const receivers: Receiver[] = [];
   beforeAll(async () => {
-    app = await startTestApp({ env: { SAMVAD_WEBHOOKS_ALLOW_PRIVATE: '1', SAMVAD_WEBHOOK_TIMEOUT_MS: '2000' } });
+    // 5 s: short enough for the silent receiver's timeouts to show, long enough that a healthy
+    // receiver's 200 is not cut off on a busy machine (a timed-out 200 is rightly sent again).
+    app = await startTestApp({ env: { SAMVAD_WEBHOOKS_ALLOW_PRIVATE: '1', SAMVAD_WEBHOOK_TIMEOUT_MS: '5000' } });
     workspaceId = await workspaceIdOf(app);
   });
   afterAll(async () => {
@@ -136,7 +138,7 @@ describe('webhook delivery to local receivers', () => {
     await expect.poll(() => big.received.length, { timeout: 20_000 }).toBe(200);
     await expect.poll(() => endless.received.length, { timeout: 20_000 }).toBe(200);
     const silentLog = await app.context.database.db.selectFrom('webhook_deliveries').innerJoin('webhook_endpoints', 'webhook_endpoints.id', 'webhook_deliveries.endpoint_id').select(['webhook_deliveries.state', 'webhook_deliveries.last_error']).where('webhook_endpoints.url', '=', silent.url).where('webhook_deliveries.attempts', '>', 0).execute();
-    await expect.poll(async () => (await app.context.database.db.selectFrom('webhook_deliveries').select('last_error').where('last_error', 'like', 'timeout%').execute()).length, { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect.poll(async () => (await app.context.database.db.selectFrom('webhook_deliveries').select('last_error').where('last_error', 'like', 'timeout%').execute()).length, { timeout: 30_000 }).toBeGreaterThan(0);
     expect(silentLog.every((r) => r.state === 'pending')).toBe(true);
   }, 60_000);
 
@@ -154,6 +156,56 @@ describe('webhook delivery to local receivers', () => {
     const notices = (await (await fetch(`${app.url}/api/v1/webhooks/notices`, { headers: { authorization: app.auth } })).json()) as { data: { kind: string; endpointId: string }[] };
     expect(notices.data).toContainEqual(expect.objectContaining({ kind: 'endpoint_disabled', endpointId: ep.id }));
   });
+});
+
+describe('a slow receiver (5 s per answer, within the default 10 s timeout)', () => {
+  let app: TestApp;
+  let workspaceId: string;
+  const receivers: Receiver[] = [];
+  beforeAll(async () => {
+    app = await startTestApp({ env: { SAMVAD_WEBHOOKS_ALLOW_PRIVATE: '1' } });
+    workspaceId = await workspaceIdOf(app);
+  });
+  afterAll(async () => {
+    for (const r of receivers) await r.close();
+    await app?.destroy();
+  });
+
+  it('gets every event once, in per-contact order, with all contacts in flight together; a healthy endpoint is not held up', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let answered = 0;
+    const slow = await startReceiver(SECRET, (_q, res) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      setTimeout(() => {
+        inFlight--;
+        answered++;
+        res.end('ok');
+      }, 5_000);
+    });
+    const healthy = await startReceiver(SECRET);
+    receivers.push(slow, healthy);
+    for (const r of [slow, healthy]) expect((await createEndpointViaApi(app, { url: r.url, secret: SECRET })).status).toBe(201);
+    const contacts = Array.from({ length: 10 }, (_, i) => `slow${i}`);
+    await recordSynthetic(app, workspaceId, 30, contacts);
+
+    // The healthy endpoint has everything while the slow one is still working through its queue.
+    await expect.poll(() => healthy.received.length, { timeout: 15_000 }).toBe(30);
+    expect(answered).toBeLessThan(30);
+
+    await expect.poll(() => answered, { timeout: 60_000, interval: 250 }).toBe(30);
+    expectEachOnce(slow.received, 30);
+    expectPerContactOrder(slow.received);
+    // One contact's events go one at a time, the ten contacts side by side: exactly ten in flight at the peak.
+    expect(maxInFlight).toBe(10);
+    await expect.poll(() => deliveryStates(app), { timeout: 10_000 }).toEqual({ delivered: 60 });
+    // None twice: an hour later nothing more has arrived.
+    app.context.clock.advance(3_600_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(slow.received.length).toBe(30);
+    expect(healthy.received.length).toBe(30);
+  }, 120_000);
 });
 
 describe('webhook URL safety', () => {

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../platform/clock.ts';
 import { sleepUntil } from '../../platform/clock.ts';
+import type { SecretBox } from '../../channels/whatsapp/secret-box.ts';
 import type { WebhooksConfig } from '../../platform/config.ts';
 import type { Database } from '../../platform/db/database.ts';
 import type { Logger } from '../../platform/logger.ts';
+import { openEndpointSecret } from '../runtime.ts';
 import { signDelivery } from '../sign.ts';
 import { WEBHOOKS_CHANNEL } from '../wake.ts';
 import { claimDeliveries, nextDeliveryDueAt, renewLeases, type ClaimedDelivery } from './claim.ts';
@@ -15,6 +17,8 @@ export interface DelivererDeps {
   clock: Clock;
   logger: Logger;
   config: WebhooksConfig;
+  /** Opens the endpoints' sealed secrets. */
+  secrets: SecretBox;
   /** Deliveries per claim. Default 200. */
   batchSize?: number;
   /** Most deliveries held (queued + in flight) by this process. Default 4,000. */
@@ -26,7 +30,8 @@ export interface DelivererDeps {
 interface EndpointState {
   id: string;
   url: string;
-  secret: string;
+  /** null: the sealed secret could not be opened (key changed); attempts fail and are retried. */
+  secret: string | null;
   poster: EndpointPoster;
   queue: { delivery: ClaimedDelivery; body: string }[];
   inFlight: number;
@@ -174,8 +179,16 @@ export class WebhookDeliverer {
       return !e || now - e.loadedAt > 5_000;
     });
     if (stale.length) {
-      const rows = await database.db.selectFrom('webhook_endpoints').select(['id', 'url', 'secret']).where('id', 'in', stale).execute();
-      for (const r of rows) this.upsertEndpoint(r.id, r.url, r.secret, now);
+      const rows = await database.db.selectFrom('webhook_endpoints').select(['id', 'url', 'secret', 'secret_sealed']).where('id', 'in', stale).execute();
+      for (const r of rows) {
+        let secret: string | null = null;
+        try {
+          secret = openEndpointSecret(this.deps.secrets, r);
+        } catch (err) {
+          this.deps.logger.error({ err, endpointId: r.id }, 'webhook endpoint secret cannot be opened; its deliveries fail until the key is restored');
+        }
+        this.upsertEndpoint(r.id, r.url, secret, now);
+      }
     }
     for (const d of claimed) {
       const ep = this.endpoints.get(d.endpointId);
@@ -190,7 +203,7 @@ export class WebhookDeliverer {
     }
   }
 
-  private upsertEndpoint(id: string, url: string, secret: string, now: number) {
+  private upsertEndpoint(id: string, url: string, secret: string | null, now: number) {
     const existing = this.endpoints.get(id);
     if (existing && existing.url === url) {
       existing.secret = secret;
@@ -223,13 +236,17 @@ export class WebhookDeliverer {
 
   private async attempt(ep: EndpointState, d: ClaimedDelivery, body: string): Promise<void> {
     const { clock } = this.deps;
-    const headers = signDelivery(ep.secret, body, d.eventId, Math.floor(clock.nowMs() / 1000));
     this.statsValue.attempts++;
     let result;
-    try {
-      result = await ep.poster.post(body, headers);
-    } catch (err) {
-      result = { ok: false, statusCode: null, error: (err as Error).message };
+    if (ep.secret === null) {
+      result = { ok: false, statusCode: null, error: 'the endpoint secret cannot be decrypted (was SAMVAD_SECRET_KEY changed?); not sent' };
+    } else {
+      const headers = signDelivery(ep.secret, body, d.eventId, Math.floor(clock.nowMs() / 1000));
+      try {
+        result = await ep.poster.post(body, headers);
+      } catch (err) {
+        result = { ok: false, statusCode: null, error: (err as Error).message };
+      }
     }
     this.finish({ delivery: d, result, at: clock.nowMs() });
   }

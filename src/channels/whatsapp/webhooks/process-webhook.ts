@@ -9,6 +9,7 @@ import { TIERS, type BusinessNumberRow } from '../numbers/business-number.ts';
 import { credentialsOf } from '../numbers/manage-numbers.ts';
 import type { SecretBox } from '../secret-box.ts';
 import type { WhatsAppChannel } from '../types.ts';
+import { isAccountEventField, recordAccountEvent, recordWabaAccountEvent } from '../../../webhooks/meta-events.ts';
 import type { WebhookDownstream } from './downstream.ts';
 import { MEDIA_TYPES, parseEnvelope } from './parse-envelope.ts';
 
@@ -87,6 +88,11 @@ export async function processWebhook(deps: ProcessWebhookDeps, rawWebhookId: str
       }
     } else if (change.field === 'phone_number_quality_update' || change.field === 'business_capability_update') {
       await applyNumberUpdate(deps, numbers, change.field, change.wabaId, change.value);
+      // Outbound business_capability_update (WABA-wide): one event per workspace of the WABA.
+      if (change.field === 'business_capability_update') await recordWabaAccountEvent(database, numbers, change.wabaId, change.field, change.value, clock.nowMs());
+    } else if (isAccountEventField(change.field)) {
+      // account_update, account_review_update, account_alerts: nothing to apply here; forwarded as outbound events.
+      await recordWabaAccountEvent(database, numbers, change.wabaId, change.field, change.value, clock.nowMs());
     } else {
       logger.debug({ rawWebhookId, field: change.field }, 'webhook field not handled');
     }
@@ -174,6 +180,8 @@ async function applyNumberUpdate(deps: ProcessWebhookDeps, numbers: BusinessNumb
         .set({ ...(tier ? { messaging_limit_tier: tier } : {}), ...(quality ? { quality_rating: quality } : {}), ...throughput, updated_at: deps.clock.nowMs() })
         .where('id', '=', n.id)
         .execute();
+      // Outbound phone_number_quality_update, in the transaction that applies it.
+      if (field === 'phone_number_quality_update') await recordAccountEvent(tx, n.workspace_id, field, v, deps.clock.nowMs());
     });
     deps.logger.info({ numberId: n.id, event, tier, quality }, 'business number updated from a Meta webhook');
   }
