@@ -1,4 +1,4 @@
-import type { Database } from '../../platform/db/database.ts';
+import type { Database, Tx } from '../../platform/db/database.ts';
 import { newId } from '../../platform/ids.ts';
 import type { ClickTokens } from './click-token.ts';
 
@@ -30,17 +30,14 @@ export async function recordLinkClick(database: Database, tokens: ClickTokens, t
 
 /**
  * A quick-reply press on a campaign message (inbound processing knows the replied-to wamid): recorded
- * as a click. For the inbound path to call (the lead's `src/messaging/inbound/`); returns whether the
- * message was a campaign's.
+ * as a click, in the inbound message's transaction. Returns whether the message was a campaign's.
  */
-export async function recordQuickReplyClick(database: Database, workspaceId: string, repliedToWamid: string, buttonText: string, nowMs: number): Promise<boolean> {
-  const m = await database.db.selectFrom('messages').select(['id', 'contact_id', 'campaign_id']).where('wamid', '=', repliedToWamid).where('workspace_id', '=', workspaceId).executeTakeFirst();
+export async function recordQuickReplyClick(tx: Tx, workspaceId: string, repliedToWamid: string, buttonText: string, nowMs: number): Promise<boolean> {
+  const m = await tx.db.selectFrom('messages').select(['id', 'contact_id', 'campaign_id']).where('wamid', '=', repliedToWamid).where('workspace_id', '=', workspaceId).executeTakeFirst();
   if (!m || !m.campaign_id) return false;
-  await database.transaction((tx) =>
-    tx.db
-      .insertInto('campaign_clicks')
-      .values({ id: newId(nowMs), workspace_id: workspaceId, campaign_id: m.campaign_id, message_id: m.id, contact_id: m.contact_id, kind: 'QR', button_index: null, button_text: buttonText.slice(0, 200), link: null, clicked_at: nowMs })
-      .execute(),
-  );
+  await tx.db
+    .insertInto('campaign_clicks')
+    .values({ id: newId(nowMs), workspace_id: workspaceId, campaign_id: m.campaign_id, message_id: m.id, contact_id: m.contact_id, kind: 'QR', button_index: null, button_text: buttonText.slice(0, 200), link: null, clicked_at: nowMs })
+    .execute();
   return true;
 }

@@ -72,12 +72,23 @@ export async function markSending(database: Database, input: MarkInput): Promise
     if (input.limit !== Infinity && live.length > 0) admitted = await applyMessagingLimit(tx, database.dialect, input, live, byId, result);
 
     if (admitted.length > 0) {
-      await tx.db
-        .updateTable('messages')
-        .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), updated_at: nowMs }))
-        .where('id', 'in', admitted.map((r) => r.message_id))
-        .where('status', '=', 'queued')
-        .execute();
+      // Only rows this update moved are sent: a message cancelled or expired since the read above
+      // (a campaign cancel on another connection) stays unsent and its queue row goes.
+      const moved = new Set(
+        (
+          await tx.db
+            .updateTable('messages')
+            .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), updated_at: nowMs }))
+            .where('id', 'in', admitted.map((r) => r.message_id))
+            .where('status', '=', 'queued')
+            .returning('id')
+            .execute()
+        ).map((r) => r.id),
+      );
+      if (moved.size < admitted.length) {
+        for (const r of admitted) if (!moved.has(r.message_id)) result.stale.push(r);
+        admitted = admitted.filter((r) => moved.has(r.message_id));
+      }
     }
     for (const w of result.waiting) {
       await tx.db.updateTable('dispatch_queue').set({ run_at: w.runAt }).where('message_id', '=', w.row.message_id).execute();

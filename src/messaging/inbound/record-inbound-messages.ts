@@ -7,6 +7,7 @@ import type { InboundMessage } from '../provider-events.ts';
 import { messageRow } from '../message-row.ts';
 import { onInboundMessage } from '../../inbox/index.ts';
 import { recordInboundEvents } from '../../webhooks/index.ts';
+import { recordQuickReplyClick } from '../../campaigns/index.ts';
 
 /** The customer service window (limits §4.1) and the free entry point window (§4.2). */
 export const SERVICE_WINDOW_MS = 24 * 3_600_000;
@@ -122,7 +123,18 @@ async function recordOne(tx: Tx, dialect: Dialect, clock: Clock, input: RecordIn
   await onInboundMessage(tx, dialect, { workspaceId: input.workspaceId, numberId: input.numberId, contactId: contact.id, conversationId, messageId: id, type: m.type, occurredAt: m.occurredAt, now });
   // Contacts: STOP/START (and the workspace's keywords) opt out/in, with a timeline event and a confirmation.
   await handleInboundOptKeyword(tx, { workspaceId: input.workspaceId, numberId: input.numberId, contactId: contact.id, phone: m.from, messageId: id, type: m.type, content: m.content, occurredAt: m.occurredAt, nowMs: now });
+  // Campaigns: a quick-reply press on a campaign's template counts as a click.
+  const pressed = quickReplyText(m);
+  if (pressed !== null && m.contextWamid) await recordQuickReplyClick(tx, input.workspaceId, m.contextWamid, pressed, now);
   return { messageId: id, wamid: m.wamid, contactId: contact.id, conversationId, created: true };
+}
+
+/** The text of a pressed quick-reply button (template `button`, or an interactive `button_reply`), else null. */
+function quickReplyText(m: InboundMessage): string | null {
+  const c = m.content as { button?: { text?: unknown }; interactive?: { type?: unknown; button_reply?: { title?: unknown } } };
+  if (m.type === 'button' && typeof c.button?.text === 'string') return c.button.text;
+  if (m.type === 'interactive' && c.interactive?.type === 'button_reply' && typeof c.interactive.button_reply?.title === 'string') return c.interactive.button_reply.title;
+  return null;
 }
 
 /** The conversation of (number, contact), created if needed; locked for this transaction on PostgreSQL. */

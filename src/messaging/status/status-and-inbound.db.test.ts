@@ -93,6 +93,34 @@ describe('status machine, cost ledger and inbound recording', () => {
     expect(await tdb.database.db.selectFrom('cost_ledger').select('message_id').execute()).toHaveLength(120);
   });
 
+  it('counts a quick-reply press on a campaign’s message as a click of that campaign (template button and interactive reply)', async () => {
+    const [camp, plain] = await queueMessages(tdb.database, clock, [
+      { workspaceId: ws, numberId: 'n1', recipient: '919812345670' },
+      { workspaceId: ws, numberId: 'n1', recipient: '919812345671' },
+    ]);
+    await tdb.database.db.updateTable('messages').set({ status: 'read', wamid: 'wamid.C', campaign_id: 'camp1' }).where('id', '=', camp!).execute();
+    await tdb.database.db.updateTable('messages').set({ status: 'read', wamid: 'wamid.P' }).where('id', '=', plain!).execute();
+    const t = Date.UTC(2026, 0, 15, 10, 0, 0);
+    const press = (wamid: string, from: string, context: string, type: string, content: Record<string, unknown>): InboundMessage => ({
+      wamid, from, profileName: null, occurredAt: t, type, content, contextWamid: context, referral: null, media: null,
+    });
+    await recordInboundMessages(tdb.database, clock, {
+      workspaceId: ws,
+      numberId: 'n1',
+      messages: [
+        press('wamid.q1', '919812345670', 'wamid.C', 'button', { button: { text: 'Shop now', payload: 'shop' } }),
+        press('wamid.q2', '919812345670', 'wamid.C', 'interactive', { interactive: { type: 'button_reply', button_reply: { id: 'b2', title: 'Later' } } }),
+        press('wamid.q3', '919812345671', 'wamid.P', 'button', { button: { text: 'Shop now', payload: 'shop' } }),
+        press('wamid.q4', '919812345670', 'wamid.C', 'text', { text: { body: 'thanks' } }),
+      ],
+    });
+    const clicks = await tdb.database.db.selectFrom('campaign_clicks').select(['campaign_id', 'message_id', 'kind', 'button_text']).orderBy('button_text').execute();
+    expect(clicks).toEqual([
+      { campaign_id: 'camp1', message_id: camp, kind: 'QR', button_text: 'Later' },
+      { campaign_id: 'camp1', message_id: camp, kind: 'QR', button_text: 'Shop now' },
+    ]);
+  });
+
   it('keeps Meta’s error on failed; free messages cost nothing; unknown wamids are reported back', async () => {
     const [a, b] = await queueMessages(tdb.database, clock, [
       { workspaceId: ws, numberId: 'n1', recipient: '919800000003' },
