@@ -17,5 +17,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: ['default'],
+    // A transaction started inside another one rejects instead of being logged (src/platform/db/sqlite.ts).
+    env: { SAMVAD_STRICT_TRANSACTIONS: '1' },
   },
 });

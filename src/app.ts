@@ -28,6 +28,7 @@ import { createDispatchNumberLoader } from './channels/whatsapp/numbers/load-dis
 import { createDispatcher, type Dispatcher } from './messaging/dispatch/dispatcher.ts';
 import { idempotencyKeysRetention } from './messaging/send/idempotency-retention.ts';
 import { registerBuiltinErasers } from './contacts/erasure-stores.ts';
+import { optOutOnMetaRefusals } from './contacts/opt-out/meta-opt-out.ts';
 import { registerContactJobs } from './contacts/jobs.ts';
 import { registerOptReplyJob } from './contacts/opt-out/opt-reply-job.ts';
 import { createCampaignServices, registerClickRoute } from './campaigns/index.ts';
@@ -117,6 +118,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     // Contacts: CSV import jobs; erasers of the stores that hold a contact's data.
     registerContactJobs({ database, clock, logger, queue });
     registerBuiltinErasers({ media: whatsapp.media, now: () => clock.nowMs() });
+    optOutOnMetaRefusals();
     // Outbound webhooks: retention kinds, commit wake-ups, media links in payloads (kept as long as media is).
     webhooks = setupWebhooks({ database, clock, logger, config, retention, secrets: whatsapp.secrets, mediaUrl: (key, now) => whatsapp!.mediaUrls.url(config.publicUrl, key, now, config.retention.mediaDays * 86_400_000) });
     for (const kind of peopleRetention) retention.register(kind);

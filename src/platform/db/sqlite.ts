@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteAdapter, SqliteDialect, type DialectAdapter, type SqliteDatabase } from 'kysely';
@@ -54,6 +55,9 @@ class WriteFailed {
  * them again for every write. A batch of a single write needs no savepoint: if it fails, the whole
  * transaction rolls back, which undoes exactly that write.
  */
+/** Set while a write's function runs inside a group-commit batch (to catch nested transactions). */
+const insideWrite = new AsyncLocalStorage<boolean>();
+
 class GroupCommitter {
   private queue: PendingWrite[] = [];
   private flushing: Promise<void> | undefined;
@@ -76,6 +80,14 @@ class GroupCommitter {
   }
 
   submit<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    if (insideWrite.getStore()) {
+      // Awaiting this from inside another write deadlocks: the outer batch cannot commit until the
+      // inner write runs, and the inner one waits for the next batch. Say where, loudly.
+      const err = new Error('database.transaction() called inside another transaction (deadlocks if awaited there); pass the outer tx instead');
+      // Tests run strict (vitest.config.ts), so a nested transaction fails the test that makes it.
+      if (process.env.SAMVAD_STRICT_TRANSACTIONS === '1') return Promise.reject(err);
+      this.logger.error({ stack: err.stack }, err.message);
+    }
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       this.schedule();
@@ -103,7 +115,7 @@ class GroupCommitter {
         if (batch.length === 1) {
           const hooks = new AfterCommit();
           try {
-            const value = await batch[0]!.fn({ db: trx, afterCommit: (f) => hooks.add(f) });
+            const value = await insideWrite.run(true, () => batch[0]!.fn({ db: trx, afterCommit: (f) => hooks.add(f) }));
             outcomes.push({ ok: true, value, hooks });
           } catch (err) {
             throw new WriteFailed(err);
@@ -114,7 +126,7 @@ class GroupCommitter {
           const hooks = new AfterCommit();
           this.savepoint.run();
           try {
-            const value = await write.fn({ db: trx, afterCommit: (f) => hooks.add(f) });
+            const value = await insideWrite.run(true, () => write.fn({ db: trx, afterCommit: (f) => hooks.add(f) }));
             this.release.run();
             outcomes.push({ ok: true, value, hooks });
           } catch (err) {
