@@ -58,10 +58,10 @@ export function customerBehaviour(deliveryMs: number, readMs: number) {
  * bench-server.ts's tunables: Meta's defaults except the portfolio tier bookkeeping (off: the
  * portfolio is TIER_UNLIMITED anyway, and its per-send COUNT grows with every recipient).
  */
-export function emulatorTunables(deliveryMs: number, readMs: number) {
+export function emulatorTunables(deliveryMs: number, readMs: number, deliveredSkipShare = 0.1) {
   return {
     limits: { throughput: true, pairRate: true, managementCalls: true, messagingTier: false },
-    deliveredSkipShare: 0.1,
+    deliveredSkipShare,
     webhookBatchMax: 100,
     webhookConcurrency: 8,
     defaultBehaviour: customerBehaviour(deliveryMs, readMs),
@@ -84,6 +84,8 @@ export interface E2eRigOptions {
   cpuProfDir?: string | undefined;
   /** Added to Samvad's environment. */
   samvadEnv?: Record<string, string>;
+  /** Share of messages whose `delivered` Meta skips (default 0.1, Meta's behaviour). */
+  deliveredSkipShare?: number;
   /** Keep both data folders (their paths are printed) instead of removing them at stop. */
   keepData?: boolean;
 }
@@ -148,7 +150,7 @@ export async function startE2eRig(o: E2eRigOptions): Promise<E2eRig> {
         : {
             label: 'emulator',
             args: [...prof('emulator'), 'bin/run-ts.js', 'src/emulator/bench-server.ts', 'emulator', String(emuPort), emuDir, standInUrl],
-            env: { LOG_LEVEL: 'warn', BENCH_EMULATOR_TUNABLES: JSON.stringify(emulatorTunables(o.deliveryMs, o.readMs)) },
+            env: { LOG_LEVEL: 'warn', BENCH_EMULATOR_TUNABLES: JSON.stringify(emulatorTunables(o.deliveryMs, o.readMs, o.deliveredSkipShare)) },
             readyUrl: `${E}/emulator/clock`,
           },
     );

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../http-context.ts';
+import { AppError } from '../platform/errors.ts';
 import { principalOf } from '../public-api/plugin.ts';
 import { EVENT_DESCRIPTIONS, EVENT_TYPES } from './catalogue.ts';
 import { getDelivery, listDeliveries, listNotices, redeliverOne, redeliverRange } from './deliveries.ts';
@@ -32,8 +33,9 @@ const UpdateBody = Type.Object(
 );
 const DeliveriesQuery = Type.Object({
   status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')])),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-  before: Type.Optional(Type.Integer({ minimum: 0, description: '`next` of the previous page' })),
+  // Query values arrive as strings (the native API's validator does not coerce): digits, checked in the handler.
+  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$', description: 'Page size, 1 to 200 (default 50)' })),
+  before: Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$', description: '`next` of the previous page' })),
 });
 const RedeliverBody = Type.Object(
   {
@@ -45,9 +47,16 @@ const RedeliverBody = Type.Object(
 );
 const FeedQuery = Type.Object({
   after: Type.Optional(Type.String({ maxLength: 64, description: 'The cursor of the previous answer; omitted: from the oldest kept event' })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$', description: 'Page size, 1 to 1000 (default 100)' })),
   types: Type.Optional(Type.String({ maxLength: 1000, description: 'Comma-separated event types' })),
 });
+
+function pageSize(raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (n < 1 || n > max) throw new AppError('validation_failed', `limit must be from 1 to ${max}`);
+  return n;
+}
 
 /** Webhook endpoints, their delivery log and replay, the event catalogue and the polling feed (native API). */
 export function registerWebhookRoutes(app: FastifyInstance, ctx: AppContext) {
@@ -80,9 +89,9 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: AppContext) {
     { schema: { tags, summary: "An endpoint's delivery log, newest first: status, attempts, last response code and time, next attempt", security, params: Id, querystring: DeliveriesQuery } },
     async (request) =>
       listDeliveries(ctx.database, ws(request), request.params.id, {
-        limit: request.query.limit ?? 50,
+        limit: pageSize(request.query.limit, 50, 200),
         ...(request.query.status ? { status: request.query.status } : {}),
-        ...(request.query.before !== undefined ? { before: request.query.before } : {}),
+        ...(request.query.before !== undefined ? { before: Number(request.query.before) } : {}),
       }),
   );
   app.post<{ Params: Static<typeof Id>; Body: Static<typeof RedeliverBody> }>(
@@ -106,7 +115,7 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: AppContext) {
     { schema: { tags, summary: 'Polling alternative to webhooks: the same events, in commit order, after a cursor', security, querystring: FeedQuery } },
     async (request) => {
       const types = request.query.types ? request.query.types.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-      return readFeed(ctx.database, ws(request), request.query.after, request.query.limit ?? 100, types);
+      return readFeed(ctx.database, ws(request), request.query.after, pageSize(request.query.limit, 100, 1000), types);
     },
   );
 }

@@ -51,7 +51,8 @@ describe('kill -9 of Samvad with 5,000 webhook deliveries pending', () => {
     let n = 0;
     let before: number | null = null;
     do {
-      const page: { json: { data: unknown[]; next: number | null } } = await api(base, 'GET', `/api/v1/webhooks/endpoints/${endpointId}/deliveries?status=${status}&limit=200${before !== null ? `&before=${before}` : ''}`);
+      const page: { status: number; json: { data: unknown[]; next: number | null } } = await api(base, 'GET', `/api/v1/webhooks/endpoints/${endpointId}/deliveries?status=${status}&limit=200${before !== null ? `&before=${before}` : ''}`);
+      if (page.status !== 200) throw new Error(`delivery log: HTTP ${page.status} ${JSON.stringify(page.json)}`);
       n += page.json.data.length;
       before = page.json.next;
     } while (before !== null);
@@ -65,6 +66,7 @@ describe('kill -9 of Samvad with 5,000 webhook deliveries pending', () => {
       SAMVAD_API_KEY: TEST_API_SECRET,
       SAMVAD_WEBHOOKS_ALLOW_PRIVATE: '1',
       SAMVAD_TEST_CLOCK: '1',
+      SAMVAD_DEFAULT_RATE_LIMIT: '100000000', // the test polls the delivery log
       SAMVAD_WEBHOOK_TIMEOUT_MS: '20000', // stuck requests stay in flight until the kill (lease: 60 s)
       ...(db.url ? { DATABASE_URL: db.url } : {}),
     };
