@@ -266,6 +266,14 @@ async function registerDashboard(app: FastifyInstance) {
     return;
   }
   await app.register(fastifyStatic, { root: dist, prefix: '/', wildcard: false, decorateReply: false, index: ['index.html'] });
+  // The dashboard routes in the browser (/inbox/…, /setup?token=…): any other GET outside the
+  // APIs answers its index.html; API paths keep their JSON 404.
+  const apiPrefixes = ['/api/', '/v1/', '/graph/', '/emulator', '/webhooks/', '/docs', '/assets/'];
+  app.get('/*', { schema: { hide: true } }, async (request, reply) => {
+    const path = request.url.split('?')[0]!;
+    if (apiPrefixes.some((p) => path.startsWith(p))) return reply.callNotFound();
+    return reply.type('text/html').header('cache-control', 'no-cache').send(readFileSync(join(dist, 'index.html')));
+  });
 }
 
 async function shutdown(http: FastifyInstance | undefined, queue: JobQueue, database: Database, logger: Logger, emulator: Emulator | undefined, whatsapp?: WhatsAppServices, dispatcher?: Dispatcher, webhooks?: WebhooksSetup) {

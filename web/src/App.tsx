@@ -1,133 +1,68 @@
-import { useCallback, useEffect, useState } from 'react';
-import { fetchInstance, InstanceError, type InstanceInfo } from './instance.ts';
-
-type State =
-  | { status: 'loading' }
-  | { status: 'ready'; info: InstanceInfo }
-  | { status: 'error'; message: string };
+import { Suspense, useEffect } from 'react';
+import { Redirect, Route, Switch, useLocation } from 'wouter';
+import { Layout } from './app/Layout.tsx';
+import { HOME, routes, type PageRoute } from './app/routes.tsx';
+import { hasRole, SessionProvider, useSession } from './lib/session.tsx';
+import { Spinner, ToastProvider } from './lib/ui/index.ts';
 
 export function App() {
-  const [state, setState] = useState<State>({ status: 'loading' });
-  const [attempt, setAttempt] = useState(0);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    setState({ status: 'loading' });
-    fetchInstance(controller.signal).then(
-      (info) => setState({ status: 'ready', info }),
-      (err: unknown) => {
-        if (controller.signal.aborted) return;
-        const message = err instanceof InstanceError ? err.message : 'Something went wrong while loading.';
-        setState({ status: 'error', message });
-      },
-    );
-    return () => controller.abort();
-  }, [attempt]);
-
-  const retry = useCallback(() => setAttempt((n) => n + 1), []);
-
-  const info = state.status === 'ready' ? state.info : null;
-  useEffect(() => {
-    document.title = info?.workspace ? `${info.workspace.name} · Samvad` : 'Samvad';
-  }, [info]);
-
   return (
-    <div className="page">
-      <header className="topbar">
-        <div className="brand">
-          <Logo />
-          <span className="brand-name">Samvad</span>
-        </div>
-        {info && (
-          <span className={info.sandbox ? 'badge badge-sandbox' : 'badge badge-live'} data-testid="mode">
-            {info.sandbox ? 'Sandbox mode' : 'Live'}
-          </span>
-        )}
-      </header>
-
-      <main className="card" aria-live="polite" aria-busy={state.status === 'loading'}>
-        {state.status !== 'error' && <p className="eyebrow">Workspace</p>}
-        {state.status === 'loading' && <Loading />}
-        {state.status === 'error' && <ErrorState message={state.message} onRetry={retry} />}
-        {info && <Ready info={info} />}
-      </main>
-
-      <footer className="footer">
-        <span>Self-hosted, WhatsApp-first customer messaging.</span>
-        {info && <span className="version">v{info.version}</span>}
-      </footer>
-    </div>
+    <SessionProvider>
+      <ToastProvider>
+        <Pages />
+      </ToastProvider>
+    </SessionProvider>
   );
 }
 
-function Ready({ info }: { info: InstanceInfo }) {
+function Pages() {
+  const { status } = useSession();
+  if (status === 'loading') return <Spinner label="Loading Samvad…" />;
   return (
-    <>
-      <h1 className="workspace-name" data-testid="workspace-name">
-        {info.workspace ? info.workspace.name : 'No workspace yet'}
-      </h1>
-      <p className="lede">
-        Samvad is a self-hosted, WhatsApp-first customer messaging platform: an Interakt-compatible
-        public API, signed webhooks, campaigns and a team inbox, running on your own machine.
+    <Switch>
+      {routes.map((r) => (
+        <Route key={r.path} path={r.path}>
+          <Page route={r} />
+        </Route>
+      ))}
+      <Route path="/">
+        <Redirect to={status === 'signed-in' ? HOME : '/sign-in'} replace />
+      </Route>
+      <Route>
+        <NotFound />
+      </Route>
+    </Switch>
+  );
+}
+
+function Page({ route }: { route: PageRoute }) {
+  const { status, session, instance } = useSession();
+  const [location] = useLocation();
+  useEffect(() => {
+    document.title = session ? `${route.title} · ${session.workspace.name} · Samvad` : `${route.title} · Samvad`;
+  }, [route.title, session]);
+  const Component = route.component;
+  const body = (
+    <Suspense fallback={<Spinner />}>
+      <Component />
+    </Suspense>
+  );
+  if (route.access === 'public') return <div className="public-page">{body}</div>;
+  if (status !== 'signed-in') return <Redirect to={`/sign-in?next=${encodeURIComponent(location)}`} replace />;
+  if (!hasRole(session?.role, route.access)) return <Layout><p className="page-pad">This page needs the {route.access} role.</p></Layout>;
+  if (route.sandboxOnly && instance && !instance.sandbox) return <Layout><p className="page-pad">The sandbox phone is only there in sandbox mode.</p></Layout>;
+  return <Layout>{body}</Layout>;
+}
+
+function NotFound() {
+  const { status } = useSession();
+  const content = (
+    <div className="page-pad">
+      <h1>Page not found</h1>
+      <p>
+        <a href="/">Go to the dashboard</a>
       </p>
-      {info.sandbox ? (
-        <p className="note note-sandbox">
-          <strong>Sandbox mode.</strong> No WhatsApp number is connected yet, so messages go to the
-          built-in WhatsApp Cloud API emulator and its virtual customers. Nothing reaches Meta.
-        </p>
-      ) : (
-        <p className="note note-live">
-          <strong>Live.</strong> Messages are sent through Meta's WhatsApp Cloud API.
-        </p>
-      )}
-      <div className="actions">
-        <a className="button" href={info.docsUrl}>
-          API documentation
-        </a>
-        <span className="hint">
-          The full dashboard — inbox, contacts, templates, campaigns — is on its way.
-        </span>
-      </div>
-    </>
-  );
-}
-
-function Loading() {
-  return (
-    <div className="loading" role="status">
-      <span className="skeleton skeleton-title" />
-      <span className="skeleton skeleton-line" />
-      <span className="skeleton skeleton-line short" />
-      <span className="visually-hidden">Loading…</span>
     </div>
   );
-}
-
-function ErrorState({ message, onRetry }: { message: string; onRetry: () => void }) {
-  return (
-    <div className="error" role="alert" data-testid="error">
-      <h1 className="workspace-name">We couldn't load this Samvad instance</h1>
-      <p className="lede">{message} Check that the server is running, then try again.</p>
-      <div className="actions">
-        <button className="button" type="button" onClick={onRetry}>
-          Try again
-        </button>
-        <a className="link" href="/docs">
-          API documentation
-        </a>
-      </div>
-    </div>
-  );
-}
-
-function Logo() {
-  return (
-    <svg className="logo" viewBox="0 0 32 32" aria-hidden="true">
-      <rect width="32" height="32" rx="8" fill="currentColor" />
-      <path
-        d="M9 10h14a2 2 0 0 1 2 2v7a2 2 0 0 1-2 2h-8l-5 4v-4H9a2 2 0 0 1-2-2v-7a2 2 0 0 1 2-2z"
-        fill="#fff"
-      />
-    </svg>
-  );
+  return status === 'signed-in' ? <Layout>{content}</Layout> : <div className="public-page">{content}</div>;
 }

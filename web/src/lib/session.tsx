@@ -1,0 +1,96 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { api, ApiError, onUnauthorized, setCsrfToken } from './api.ts';
+import { fetchInstance, type InstanceInfo } from './instance.ts';
+
+export type Role = 'owner' | 'admin' | 'agent';
+
+/** What `GET /api/v1/auth/session` (and sign-in, set-up, invitation acceptance) answer. */
+export interface SessionInfo {
+  user: { id: string; email: string; name: string };
+  role: Role;
+  workspace: { id: string; name: string; timeZone: string };
+  csrfToken?: string;
+}
+
+const RANK: Record<Role, number> = { agent: 1, admin: 2, owner: 3 };
+
+/** Whether `role` may do what `needed` may (owner ⊃ admin ⊃ agent), as the server enforces it. */
+export function hasRole(role: Role | undefined, needed: Role): boolean {
+  return role !== undefined && RANK[role] >= RANK[needed];
+}
+
+interface SessionState {
+  status: 'loading' | 'signed-in' | 'signed-out';
+  session: SessionInfo | undefined;
+  instance: InstanceInfo | undefined;
+  /** Called with the body a sign-in/set-up/accept route answered. */
+  signedIn: (session: SessionInfo) => void;
+  signOut: () => Promise<void>;
+  refresh: () => Promise<void>;
+}
+
+const SessionContext = createContext<SessionState | undefined>(undefined);
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [status, setStatus] = useState<SessionState['status']>('loading');
+  const [session, setSession] = useState<SessionInfo | undefined>();
+  const [instance, setInstance] = useState<InstanceInfo | undefined>();
+
+  const refresh = useCallback(async () => {
+    try {
+      const s = await api.get<SessionInfo>('/api/v1/auth/session');
+      setCsrfToken(s.csrfToken);
+      setSession(s);
+      setStatus('signed-in');
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+        setSession(undefined);
+        setStatus('signed-out');
+      } else {
+        // The server is unreachable: show the sign-in page, whose own call reports the problem.
+        setStatus('signed-out');
+      }
+    }
+  }, []);
+
+  useEffect(() => {
+    void refresh();
+    fetchInstance().then(setInstance, () => undefined);
+    return onUnauthorized(() => {
+      setSession(undefined);
+      setStatus('signed-out');
+    });
+  }, [refresh]);
+
+  const signedIn = useCallback((s: SessionInfo) => {
+    setCsrfToken(s.csrfToken);
+    setSession(s);
+    setStatus('signed-in');
+  }, []);
+
+  const signOut = useCallback(async () => {
+    try {
+      await api.post('/api/v1/auth/sign-out');
+    } finally {
+      setCsrfToken(undefined);
+      setSession(undefined);
+      setStatus('signed-out');
+    }
+  }, []);
+
+  const value = useMemo(() => ({ status, session, instance, signedIn, signOut, refresh }), [status, session, instance, signedIn, signOut, refresh]);
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): SessionState {
+  const s = useContext(SessionContext);
+  if (!s) throw new Error('useSession outside SessionProvider');
+  return s;
+}
+
+/** The signed-in user's session (pages behind the sign-in gate only). */
+export function useSignedIn(): SessionInfo {
+  const { session } = useSession();
+  if (!session) throw new Error('useSignedIn on a page that does not require sign-in');
+  return session;
+}

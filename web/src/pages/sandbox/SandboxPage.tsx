@@ -1,0 +1,3 @@
+export default function SandboxPage() {
+  return <h1>Sandbox phone</h1>;
+}
