@@ -23,6 +23,7 @@ import { KeyAuthenticator } from './workspaces/authenticate-key.ts';
 import { bootstrapInstance, type BootstrapResult } from './workspaces/bootstrap.ts';
 import { createOwnerSetupToken, peopleRetention, setupLink } from './workspaces/people/index.ts';
 import { setupInbox } from './inbox/index.ts';
+import { setupAnalytics } from './analytics/index.ts';
 import { createEmulator, SEEDED_CUSTOMERS, type Emulator } from './emulator/index.ts';
 import { createDispatchNumberLoader } from './channels/whatsapp/numbers/load-dispatch-number.ts';
 import { createDispatcher, type Dispatcher } from './messaging/dispatch/dispatcher.ts';
@@ -136,6 +137,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     const wakeDispatch = (numberId: string) => dispatcher!.wake(numberId);
     whatsapp.onResume = wakeDispatch;
     registerOptReplyJob({ database, clock, queue, messageTtlMs: config.messageTtlMs, wake: wakeDispatch });
+    setupAnalytics({ database, clock, logger, queue, messageTtlMs: config.messageTtlMs });
     const context: AppContext = {
       config,
       clock,

@@ -10,6 +10,7 @@ import { workspacesMigrations } from './workspaces/migrations.ts';
 import { webhooksMigrations } from './webhooks/migrations.ts';
 import { peopleMigrations } from './workspaces/people/migrations.ts';
 import { inboxMigrations } from './inbox/migrations.ts';
+import { analyticsMigrations } from './analytics/migrations.ts';
 
 /**
  * Every migration of every module, for both dialects. Names sort in the order they must run:
@@ -27,6 +28,7 @@ export const migrations: Record<string, Migration> = {
   ...dispatchMigrations,
   ...campaignsMigrations,
   ...inboxMigrations,
+  ...analyticsMigrations,
   ...campaignsMigrations,
   ...webhooksMigrations,
 };

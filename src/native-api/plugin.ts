@@ -13,6 +13,7 @@ import { registerCampaignRoutes } from '../campaigns/routes.ts';
 import { registerWebhookRoutes } from '../webhooks/routes.ts';
 import { authenticateNativeRequest, registerPeopleRoutes } from '../workspaces/people/index.ts';
 import { registerInboxRoutes } from '../inbox/index.ts';
+import { registerAnalyticsRoutes } from '../analytics/index.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -56,4 +57,5 @@ export async function nativeApiPlugin(app: FastifyInstance, ctx: AppContext) {
   registerWebhookRoutes(app, ctx);
   registerPeopleRoutes(app, ctx);
   registerInboxRoutes(app, ctx);
+  registerAnalyticsRoutes(app, ctx);
 }
