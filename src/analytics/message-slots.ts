@@ -30,7 +30,7 @@ export async function countMessageSlots(db: Db, workspaceId: string, fromMs: num
   const rows = await db
     .selectFrom('messages')
     .select([
-      sql<number>`created_at - (created_at % ${SLOT_MS})`.as('slot'),
+      sql<number>`created_at - (created_at % ${sql.lit(SLOT_MS)})`.as('slot'),
       'number_id',
       'source',
       'direction',
@@ -43,7 +43,7 @@ export async function countMessageSlots(db: Db, workspaceId: string, fromMs: num
     .where('workspace_id', '=', workspaceId)
     .where('created_at', '>=', fromMs)
     .where('created_at', '<', toMs)
-    .groupBy([sql`created_at - (created_at % ${SLOT_MS})`, 'number_id', 'source', 'direction'])
+    .groupBy([sql`created_at - (created_at % ${sql.lit(SLOT_MS)})`, 'number_id', 'source', 'direction'])
     .execute();
   return rows.map((r) => ({
     slot: Number(r.slot),

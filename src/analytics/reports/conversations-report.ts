@@ -8,9 +8,9 @@ import { ledgerSlots } from './ledger.ts';
 /** Counts of a time column per 15-minute slot (indexed range read, grouped in SQL). */
 async function slotCounts(db: Db, table: 'conversations' | 'inbox_conversations', column: 'created_at' | 'opened_at' | 'closed_at', workspaceId: string, startMs: number, endMs: number) {
   const rows = await sql<{ slot: number; n: number }>`
-    select ${sql.ref(column)} - (${sql.ref(column)} % ${SLOT_MS}) as slot, count(*) as n from ${sql.table(table)}
+    select ${sql.ref(column)} - (${sql.ref(column)} % ${sql.lit(SLOT_MS)}) as slot, count(*) as n from ${sql.table(table)}
     where workspace_id = ${workspaceId} and ${sql.ref(column)} >= ${startMs} and ${sql.ref(column)} < ${endMs}
-    group by ${sql.ref(column)} - (${sql.ref(column)} % ${SLOT_MS})`.execute(db);
+    group by ${sql.ref(column)} - (${sql.ref(column)} % ${sql.lit(SLOT_MS)})`.execute(db);
   return rows.rows.map((r) => ({ slot: Number(r.slot), n: Number(r.n) }));
 }
 

@@ -16,7 +16,7 @@ export async function ledgerSlots(db: Db, workspaceId: string, startMs: number, 
   const rows = await db
     .selectFrom('cost_ledger')
     .select([
-      sql<number>`occurred_at - (occurred_at % ${SLOT_MS})`.as('slot'),
+      sql<number>`occurred_at - (occurred_at % ${sql.lit(SLOT_MS)})`.as('slot'),
       'category',
       'market',
       'currency',
@@ -26,7 +26,7 @@ export async function ledgerSlots(db: Db, workspaceId: string, startMs: number, 
     .where('workspace_id', '=', workspaceId)
     .where('occurred_at', '>=', startMs)
     .where('occurred_at', '<', endMs)
-    .groupBy([sql`occurred_at - (occurred_at % ${SLOT_MS})`, 'category', 'market', 'currency'])
+    .groupBy([sql`occurred_at - (occurred_at % ${sql.lit(SLOT_MS)})`, 'category', 'market', 'currency'])
     .execute();
   return rows.map((r) => ({ slot: Number(r.slot), category: r.category, market: r.market, currency: r.currency, count: Number(r.n), amountMicros: Number(r.amount) }));
 }
