@@ -15,6 +15,8 @@ import { eraseContactNotes } from './notes.ts';
 import { OUT_OF_HOURS_JOB, outOfHoursReplyHandler } from './out-of-hours-reply.ts';
 import { registerConversationRoutes } from './routes/conversation-routes.ts';
 import { registerWorkspaceInboxRoutes } from './routes/workspace-inbox-routes.ts';
+import { registerConversationCardsRoute } from './routes/conversation-cards.ts';
+import { registerSendReplyRoute } from './routes/send-reply.ts';
 
 /** Realtime events are for live screens and short reconnects, not history. */
 export const INBOX_EVENTS_RETENTION_DAYS = 3;
@@ -40,4 +42,6 @@ export function registerInboxRoutes(app: FastifyInstance, ctx: AppContext): void
   registerEventStreamRoute(app, ctx, hub);
   registerConversationRoutes(app, ctx);
   registerWorkspaceInboxRoutes(app, ctx);
+  registerSendReplyRoute(app, ctx);
+  registerConversationCardsRoute(app, ctx);
 }
