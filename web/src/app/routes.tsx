@@ -28,6 +28,11 @@ export const routes: PageRoute[] = [
   { path: '/reset-password', title: 'Reset password', access: 'public', component: lazy(() => import('../pages/auth/ResetPasswordPage.tsx')) },
   { path: '/inbox/:id?', title: 'Inbox', nav: 'Inbox', access: 'agent', component: lazy(() => import('../pages/inbox/InboxPage.tsx')) },
   // D2's pages (contacts, templates, campaigns, analytics, settings) go here, one line each.
+  { path: '/contacts/:section?', title: 'Contacts', nav: 'Contacts', access: 'agent', component: lazy(() => import('../pages/contacts/ContactsPage.tsx')) },
+  { path: '/templates/:id?', title: 'Templates', nav: 'Templates', access: 'agent', component: lazy(() => import('../pages/templates/TemplatesPage.tsx')) },
+  { path: '/campaigns/:id?', title: 'Campaigns', nav: 'Campaigns', access: 'agent', component: lazy(() => import('../pages/campaigns/CampaignsPage.tsx')) },
+  { path: '/analytics', title: 'Analytics', nav: 'Analytics', access: 'agent', component: lazy(() => import('../pages/analytics/AnalyticsPage.tsx')) },
+  { path: '/settings/:section?/:id?', title: 'Settings', nav: 'Settings', access: 'admin', component: lazy(() => import('../pages/settings/SettingsPage.tsx')) },
   { path: '/sandbox/:waId?', title: 'Sandbox phone', nav: 'Sandbox phone', access: 'agent', sandboxOnly: true, component: lazy(() => import('../pages/sandbox/SandboxPage.tsx')) },
 ];
 
