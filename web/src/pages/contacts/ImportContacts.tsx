@@ -172,7 +172,7 @@ export function ImportContacts() {
           <FormError message={readError} />
           {file && plan.length > 0 && !current && (
             <>
-              <div className="table-wrap">
+              <div className="table-wrap" tabIndex={0} role="region" aria-label="Column mapping">
                 <table className="table mapping-table">
                   <caption className="table-caption">Map the columns of {file.name}</caption>
                   <thead>
