@@ -14,6 +14,7 @@ const CardsQuery = Type.Object({
   status: Type.Optional(Type.String({ enum: ['open', 'closed'] })),
   teamId: Type.Optional(Type.String({ maxLength: 64 })),
   label: Type.Optional(Type.String({ maxLength: 50 })),
+  id: Type.Optional(Type.String({ maxLength: 64, description: 'Just this conversation (whatever the other filters say)' })),
   q: Type.Optional(Type.String({ maxLength: 100, description: "Search the contact's name or phone (contains); answers the 50 most recent matches, no further pages" })),
   limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]?|1[0-9][0-9]|200)$', description: 'Page size 1–200 (default 50)' })),
   cursor: Type.Optional(Type.String({ maxLength: 200 })),
@@ -68,11 +69,37 @@ export function registerConversationCardsRoute(app: FastifyInstance, ctx: AppCon
         limit: Number(q.limit ?? 50),
         cursor: q.cursor,
       };
+      if (q.id) return { data: await toCards(ctx.database.db, workspaceId, await oneConversation(ctx.database.db, workspaceId, q.id)), nextCursor: null };
       const search = q.q?.trim();
       const page = search ? { data: await searchInbox(ctx.database.db, workspaceId, filters, search), nextCursor: null } : await listInbox(ctx.database.db, workspaceId, filters);
       return { data: await toCards(ctx.database.db, workspaceId, page.data), nextCursor: page.nextCursor };
     },
   );
+}
+
+async function oneConversation(db: Db, workspaceId: string, id: string): Promise<InboxListItem[]> {
+  const r = await db
+    .selectFrom('conversations as cv')
+    .leftJoin('inbox_conversations as ic', (j) => j.onRef('ic.number_id', '=', 'cv.number_id').onRef('ic.contact_id', '=', 'cv.contact_id'))
+    .select(['cv.id', 'cv.number_id', 'cv.contact_id', 'cv.last_message_at', 'cv.unread_count', 'ic.status', 'ic.assignee_user_id', 'ic.team_id'])
+    .where('cv.workspace_id', '=', workspaceId)
+    .where('cv.id', '=', id)
+    .executeTakeFirst();
+  return r ? [toItem(r)] : [];
+}
+
+type ItemRow = { id: string; number_id: string; contact_id: string; last_message_at: number | string | null; unread_count: number | string; status: string | null; assignee_user_id: string | null; team_id: string | null };
+function toItem(r: ItemRow): InboxListItem {
+  return {
+    conversationId: r.id,
+    numberId: r.number_id,
+    contactId: r.contact_id,
+    lastMessageAt: r.last_message_at == null ? null : new Date(Number(r.last_message_at)).toISOString(),
+    unreadCount: Number(r.unread_count),
+    status: (r.status ?? 'open') as 'open' | 'closed',
+    assigneeId: r.assignee_user_id ?? null,
+    teamId: r.team_id ?? null,
+  };
 }
 
 /** Conversations whose contact's name, WhatsApp profile name or phone contains `text`, newest first. */
@@ -98,16 +125,7 @@ async function searchInbox(db: Db, workspaceId: string, f: InboxListQuery, text:
   if (f.status === 'open') query = query.where((eb) => eb.or([eb('ic.status', '=', 'open'), eb('ic.status', 'is', null)]));
   if (f.teamId) query = query.where('ic.team_id', '=', f.teamId);
   const rows = await query.orderBy('cv.last_message_at', 'desc').orderBy('cv.id', 'desc').limit(f.limit).execute();
-  let items: InboxListItem[] = rows.map((r) => ({
-    conversationId: r.id,
-    numberId: r.number_id,
-    contactId: r.contact_id,
-    lastMessageAt: r.last_message_at == null ? null : new Date(Number(r.last_message_at)).toISOString(),
-    unreadCount: Number(r.unread_count),
-    status: (r.status ?? 'open') as 'open' | 'closed',
-    assigneeId: r.assignee_user_id ?? null,
-    teamId: r.team_id ?? null,
-  }));
+  let items: InboxListItem[] = rows.map((r) => toItem(r as ItemRow));
   if (f.label) {
     const labels = await labelsOf(db, workspaceId, items);
     items = items.filter((i) => labels.get(i.conversationId)?.includes(f.label!.trim().toLowerCase()));
