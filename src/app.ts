@@ -133,6 +133,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       logger: logger.child({ component: 'dispatcher' }),
       channel: whatsapp.channel,
       loadNumber: createDispatchNumberLoader(database, whatsapp.secrets),
+      throughputShare: config.dispatchThroughputShare,
     });
     const wakeDispatch = (numberId: string) => dispatcher!.wake(numberId);
     whatsapp.onResume = wakeDispatch;

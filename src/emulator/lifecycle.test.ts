@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startHarness, verifySignature, type Harness } from './test-support.ts';
+import { startHarness, startSink, verifySignature, type Harness } from './test-support.ts';
 
 const ASHA = '919800000001'; // replies at once
 const BILAL = '919800000002'; // reads, never replies
@@ -157,6 +157,23 @@ describe('emulator: statuses, windows and signed webhooks', () => {
     for (let i = 0; i < 8 * 24; i++) await h.advance(HOUR);
     expect(h.emulator.engine.outbox('dead')).toHaveLength(1);
     expect(h.emulator.engine.outbox('pending')).toHaveLength(0);
+  });
+
+  it('sends each retry to the callback URL configured at that moment (a receiver that moved gets the backlog)', async () => {
+    h.sink.status = 500;
+    h.emulator.userSends(BILAL, { type: 'text', text: 'while the old receiver was down' });
+    await h.emulator.drain();
+    expect(h.emulator.engine.outbox('pending')).toHaveLength(1);
+    const moved = await startSink();
+    try {
+      h.emulator.engine.setCallback(h.number.phone_number_id, moved.url, moved.verifyToken);
+      await h.advance(HOUR);
+      expect(h.emulator.engine.outbox('pending')).toHaveLength(0);
+      expect(moved.messages().map((m) => m.text.body)).toEqual(['while the old receiver was down']);
+      expect(h.sink.messages()).toHaveLength(0);
+    } finally {
+      await moved.close();
+    }
   });
 
   it('batches several statuses in one POST', async () => {

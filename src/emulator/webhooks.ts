@@ -171,6 +171,9 @@ export class WebhookSender {
       return { url: first.url, status: null, error: 'no waba', rows: rows.length };
     }
     const num = first.number_id ? e.number(first.number_id) : undefined;
+    // Meta posts to the callback URL configured when it sends, so a retry after the URL changed
+    // (a restarted receiver on a new port, a moved endpoint) goes to the new one.
+    const url = (num ? (num.callback_url ?? waba.callback_url) : waba.callback_url) ?? first.url;
     const body = metaJson(this.envelope(rows, waba, num));
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -182,7 +185,7 @@ export class WebhookSender {
     let error: string | null = null;
     try {
       this.inflight++;
-      const res = await request(first.url, {
+      const res = await request(url, {
         method: 'POST', headers, body, dispatcher: this.agent,
         headersTimeout: e.t.webhookTimeoutMs, bodyTimeout: e.t.webhookTimeoutMs,
       });
@@ -208,9 +211,9 @@ export class WebhookSender {
           );
         }
       });
-      e.log.debug({ url: first.url, error, rows: rows.length }, 'emulator webhook delivery failed');
+      e.log.debug({ url, error, rows: rows.length }, 'emulator webhook delivery failed');
     }
-    return { url: first.url, status, error, rows: rows.length };
+    return { url, status, error, rows: rows.length };
   }
 
   async close(): Promise<void> {

@@ -32,6 +32,8 @@ export interface Config {
   sandbox: 'auto' | 'on' | 'off';
   /** Time to live of queued outbound messages other than authentication templates (10 min). */
   messageTtlMs: number;
+  /** Share of a number's Meta throughput the dispatcher sends at (0.5–1). */
+  dispatchThroughputShare: number;
   /** SAMVAD_SECRET_KEY (32 bytes, hex or base64): seals number secrets, signs media URLs. See channels/whatsapp/secret-box.ts. */
   secretKey: string | undefined;
   /** Outbound webhooks (src/webhooks). */
@@ -106,6 +108,7 @@ export const ENV_VARS = {
   SAMVAD_RETENTION_MEDIA_DAYS: 'Days stored media files are kept. Default 30.',
   SAMVAD_SANDBOX: 'auto (default: sandbox until a real number is connected), on, or off.',
   SAMVAD_MESSAGE_TTL_MINUTES: 'Minutes a queued outbound message may wait before it fails as expired (authentication templates: 10). Default 1440 (24 h).',
+  SAMVAD_DISPATCH_THROUGHPUT_PERCENT: "Percent of each number's Meta throughput the dispatcher uses, 50-100. Default 100 on SQLite (one process sees every inbound message, which Meta counts too), 90 with PostgreSQL (inbound handled by other processes is not seen).",
   SAMVAD_WEBHOOKS_ALLOW_PRIVATE: '1 lets webhook endpoints use private and loopback addresses (local receivers). Default 0: refused at save and connect time.',
   SAMVAD_WEBHOOK_TIMEOUT_MS: 'How long a webhook receiver has to answer. Default 10000.',
   SAMVAD_WEBHOOK_RETRY_HOURS: 'Hours a failing webhook delivery is retried (exponential backoff with jitter) before it is dead-lettered. Default 72.',
@@ -212,6 +215,7 @@ export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Con
     },
     sandbox,
     messageTtlMs: int('SAMVAD_MESSAGE_TTL_MINUTES', 1440, 1, 43_200) * 60_000,
+    dispatchThroughputShare: int('SAMVAD_DISPATCH_THROUGHPUT_PERCENT', databaseUrl === undefined ? 100 : 90, 50, 100) / 100,
     secretKey,
     webhooks: {
       allowPrivate: ['1', 'true'].includes(oneOf('SAMVAD_WEBHOOKS_ALLOW_PRIVATE', ['0', '1', 'true', 'false'], '0')),

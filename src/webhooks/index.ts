@@ -87,7 +87,7 @@ let offStatusHook: (() => void) | undefined;
 
 function subscribeStatusEvents(clock: Clock): () => void {
   if (statusSubscribers++ === 0) {
-    offStatusHook = onStatusChanges((tx, batch) => recordStatusEvents(tx, batch.workspaceId, batch.changes, clock.nowMs(), { messages: batch.messages, costs: batch.costs }));
+    offStatusHook = onStatusChanges((tx, batch) => recordStatusEvents(tx, batch.workspaceId, batch.reported, clock.nowMs(), { messages: batch.messages, costs: batch.costs }));
   }
   let done = false;
   return () => {

@@ -25,11 +25,10 @@ async function json(res: Response): Promise<any> {
  * nobody received the campaign twice and nobody was forgotten (every phone received it once, or
  * its send was in flight at the kill and is counted `unknown`, never resent).
  */
-// Skipped: in the author's runs (load ~17 on 2 cores) the first process sent ~2,000, was killed,
-// and after the restart progress stopped moving (pending 4,163, queued 2,573, unknown 63) within
-// the 180 s budget; whether the restarted runner/dispatcher stalls or the machine was too loaded
-// is not established yet. Un-skip once investigated (see the campaigns report).
-describe.skip('kill -9 of Samvad during a 10,000-recipient campaign', () => {
+// It once stalled with one message left in `sending`: the emulator kept retrying its status webhooks
+// to the killed process's port. Meta (and now the emulator) posts to the callback URL configured
+// at delivery time, so the restarted Samvad gets them.
+describe('kill -9 of Samvad during a 10,000-recipient campaign', () => {
   const dir = mkdtempSync(join(tmpdir(), 'samvad-campaign-kill-'));
   const emuDir = join(dir, 'emulator');
   let cleanup = async () => {};
@@ -38,7 +37,7 @@ describe.skip('kill -9 of Samvad during a 10,000-recipient campaign', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('continues after restart; each phone receives the message at most once; none is forgotten', { timeout: 240_000 }, async () => {
+  it('continues after restart; each phone receives the message at most once; none is forgotten', { timeout: 600_000 }, async () => {
     const pg = await freshDatabaseUrl();
     const emu = spawn(process.execPath, ['bin/samvad.js', 'emulator', '--port', '0', '--data-dir', emuDir], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const emuExited = new Promise((r) => emu.on('exit', r));
@@ -50,7 +49,7 @@ describe.skip('kill -9 of Samvad during a 10,000-recipient campaign', () => {
     };
     const E = await new Promise<string>((resolve, reject) => {
       let out = '';
-      const t = setTimeout(() => reject(new Error(`emulator not ready:\n${out}`)), 30_000);
+      const t = setTimeout(() => reject(new Error(`emulator not ready:\n${out}`)), 120_000);
       emu.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
         const m = /listening at (http:\/\/\S+) /.exec(out);
@@ -111,9 +110,9 @@ describe.skip('kill -9 of Samvad during a 10,000-recipient campaign', () => {
     samvad = await spawnSamvad(['--data-dir', dir], env);
     await json(await fetch(`${E}/emulator/numbers/${num.phone_number_id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ callback_url: `${S()}/webhooks/whatsapp`, verify_token: 'kill-9-verify' }) }));
     let last = await progress();
-    const deadline = Date.now() + 180_000;
+    const deadline = Date.now() + 420_000;
     while (last.status !== 'completed' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 500));
       last = await progress();
     }
     expect(last.status).toBe('completed');

@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../../platform/db/test-da
 import { silentLogger } from '../../platform/logger.ts';
 import type { SendOutcome } from '../../channels/whatsapp/types.ts';
 import { createDispatcher, type Dispatcher } from './dispatcher.ts';
+import { onStatusChanges } from '../status/index.ts';
 import { PRIORITY } from './enqueue-dispatch.ts';
 import { createTestWorkspace, queueMessages, scriptedChannel, testNumber } from './test-support.ts';
 import type { DispatchNumber } from './types.ts';
@@ -109,10 +110,17 @@ describe('dispatcher', () => {
       { workspaceId: ws, numberId: 'n1', recipient: '911' },
       { workspaceId: ws, numberId: 'n1', recipient: '912' },
     ]);
+    // A refusal at send time reaches the same hooks as a `failed` webhook (outbound events, inbox).
+    const hooked: string[] = [];
+    const off = onStatusChanges(async (_tx, batch) => {
+      for (const c of batch.reported) hooked.push(`${c.messageId}:${c.to}:${batch.failures.get(c.messageId)?.errors[0]?.code}`);
+    });
     const d = start(channel, { n1: testNumber('n1') });
     await runUntil(async () => (await queued()) === 0);
     clock.advance(60_000);
     await new Promise((r) => setTimeout(r, 50));
+    off();
+    expect(hooked).toEqual([`${t}:failed:131026`]);
     expect(calls).toHaveLength(2);
     const rows = await tdb.database.db.selectFrom('messages').selectAll().execute();
     expect(rows.find((r) => r.id === u)!.status).toBe('unknown');

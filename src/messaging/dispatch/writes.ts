@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Database, Tx } from '../../platform/db/database.ts';
 import { newId } from '../../platform/ids.ts';
 import { precompiled } from '../../platform/db/precompiled.ts';
+import { loadMessageForStatus, runStatusHooks } from '../status/apply-status-updates.ts';
 import type { MetaError, SendOutcome } from '../../channels/whatsapp/types.ts';
 import type { OutboundContent } from '../content.ts';
 import type { Lease } from './lease.ts';
@@ -268,11 +269,15 @@ async function applyOutcome(tx: Tx, input: OutcomeInput): Promise<void> {
           .where('status', 'in', ['sending', 'unknown'])
           .executeTakeFirst();
         if (Number(r.numUpdatedRows) > 0) {
-          const m = await tx.db.selectFrom('messages').select('workspace_id').where('id', '=', id).executeTakeFirstOrThrow();
+          const m = (await loadMessageForStatus(tx, id))!;
           await tx.db
             .insertInto('message_status_events')
             .values({ id: newId(nowMs), message_id: id, workspace_id: m.workspace_id, status: 'failed', occurred_at: nowMs, received_at: nowMs, error_code: e.code, error_title: e.title })
             .execute();
+          // Meta refused it at once: the same hooks as a `failed` webhook (message_api_failed, inbox, opt-outs).
+          const change = { messageId: id, from: 'sending' as const, to: 'failed' as const, occurredAt: nowMs, errorCode: e.code };
+          const failure = { wamid: '', status: 'failed', occurredAt: nowMs, recipient: m.recipient, callbackMessageId: id, errors: [e], pricing: null, conversation: null };
+          await runStatusHooks(tx, { workspaceId: m.workspace_id, numberId: input.numberId, changes: [change], reported: [change], messages: new Map([[id, m]]), costs: new Map(), failures: new Map([[id, failure]]) });
         }
         await tx.db.deleteFrom('dispatch_queue').where('message_id', '=', id).execute();
         break;

@@ -24,8 +24,14 @@ export interface StatusChange {
 }
 
 export interface ApplyStatusUpdatesResult {
-  /** Messages whose status moved, in the order they moved (for outbound webhooks/events). */
+  /** Messages whose status moved, in the order they moved. */
   changes: StatusChange[];
+  /**
+   * Each status Meta reported for the first time for its message, moved or not (a `sent` that
+   * arrives after `delivered` is reported but moves nothing): one per new timeline row, for
+   * outbound webhooks, which owe the brand one event per status Meta sent.
+   */
+  reported: StatusChange[];
   /** Statuses for no known message (neither wamid nor callback id matched): the caller may retry later. */
   unmatched: string[];
   /** Cost ledger rows written. */
@@ -39,6 +45,8 @@ export interface AppliedStatusBatch {
   workspaceId: string;
   numberId: string;
   changes: StatusChange[];
+  /** First reports of each status (see ApplyStatusUpdatesResult.reported). */
+  reported: StatusChange[];
   /** The messages the changes concern, as they are after the batch. */
   messages: ReadonlyMap<string, MessageRowForStatus>;
   /** The cost ledger rows this batch wrote or would have written, by message id. */
@@ -91,6 +99,16 @@ export function onStatusChanges(hook: StatusChangeHook): () => void {
   };
 }
 
+/** Runs the registered hooks on a status change made here or elsewhere (a send Meta refused at once). */
+export async function runStatusHooks(tx: Tx, batch: AppliedStatusBatch): Promise<void> {
+  for (const hook of hooks) await hook(tx, batch);
+}
+
+/** A message's columns as status hooks see them. */
+export async function loadMessageForStatus(tx: Tx, id: string): Promise<MessageRowForStatus | undefined> {
+  return tx.db.selectFrom('messages').select(COLUMNS).where('id', '=', id).executeTakeFirst();
+}
+
 /**
  * Applies one webhook's status reports (already verified and parsed by the channel) in one
  * transaction, with a fixed number of statements whatever the batch size: the messages are read
@@ -111,7 +129,7 @@ export async function applyStatusUpdates(database: Database, clock: Clock, input
   // Oldest first, so a batch holding sent and delivered of one message applies in order.
   statuses.sort((a, b) => a.occurredAt - b.occurredAt || rankOf(a.status) - rankOf(b.status));
   return database.transaction(async (tx) => {
-    const result: ApplyStatusUpdatesResult = { changes: [], unmatched: [], costed: 0 };
+    const result: ApplyStatusUpdatesResult = { changes: [], reported: [], unmatched: [], costed: 0 };
     if (statuses.length === 0) return result;
     const found = await loadMessages(tx, input.workspaceId, statuses);
     const now = clock.nowMs();
@@ -120,6 +138,8 @@ export async function applyStatusUpdates(database: Database, clock: Clock, input
     const costs = new Map<string, CostRow>();
     const failures = new Map<string, StatusUpdate>();
     const touched = new Map<string, MessageRowForStatus>();
+    /** The status a message had when each (message, status) report was applied. */
+    const fromOf = new Map<string, MessageStatus>();
     const rates: RateMemo = new Map();
 
     for (const s of statuses) {
@@ -166,6 +186,7 @@ export async function applyStatusUpdates(database: Database, clock: Clock, input
 
       // A failure reported after delivery is not part of the message's story; anything else is kept once.
       if (status !== 'failed' || moves) {
+        fromOf.set(`${msg.id}\u0000${status}`, from);
         events.push({ id: newId(now), message_id: msg.id, workspace_id: msg.workspace_id, status, occurred_at: at, received_at: now, error_code: error?.code ?? null, error_title: error?.title ?? null });
       }
       if (moves) result.changes.push({ messageId: msg.id, from, to: status, occurredAt: at, errorCode: error?.code ?? null });
@@ -184,17 +205,24 @@ export async function applyStatusUpdates(database: Database, clock: Clock, input
       set.updated_at = now;
       await updateMessage(tx, id, set);
     }
+    const fresh = new Set<string>();
     for (let i = 0; i < events.length; i += CHUNK) {
-      await tx.db
+      const inserted = await tx.db
         .insertInto('message_status_events')
         .values(events.slice(i, i + CHUNK))
         .onConflict((oc) => oc.columns(['message_id', 'status']).doNothing())
+        .returning(['message_id', 'status'])
         .execute();
+      for (const r of inserted) fresh.add(`${r.message_id}\u0000${r.status}`);
+    }
+    for (const e of events) {
+      if (!fresh.delete(`${e.message_id}\u0000${e.status}`)) continue;
+      const m = touched.get(e.message_id)!;
+      result.reported.push({ messageId: e.message_id, from: fromOf.get(`${e.message_id}\u0000${e.status}`) ?? m.status, to: e.status as MessageStatus, occurredAt: Number(e.occurred_at), errorCode: e.error_code ?? null });
     }
     result.costed = await insertCostRows(tx, [...costs.values()]);
-    if (hooks.length > 0 && touched.size > 0) {
-      const batch: AppliedStatusBatch = { workspaceId: input.workspaceId, numberId: input.numberId, changes: result.changes, messages: touched, costs, failures };
-      for (const hook of hooks) await hook(tx, batch);
+    if (touched.size > 0) {
+      await runStatusHooks(tx, { workspaceId: input.workspaceId, numberId: input.numberId, changes: result.changes, reported: result.reported, messages: touched, costs, failures });
     }
     return result;
   });

@@ -93,6 +93,19 @@ describe('status machine, cost ledger and inbound recording', () => {
     expect(await tdb.database.db.selectFrom('cost_ledger').select('message_id').execute()).toHaveLength(120);
   });
 
+  it('reports each status Meta sends once, even one that arrives after a later status and moves nothing', async () => {
+    const [id] = await queueMessages(tdb.database, clock, [{ workspaceId: ws, numberId: 'n1', recipient: '919800000001' }]);
+    await tdb.database.db.updateTable('messages').set({ status: 'sending', wamid: 'wamid.L' }).where('id', '=', id!).execute();
+    const t = Date.UTC(2026, 0, 15, 9, 0, 1);
+    const r1 = await applyStatusUpdates(tdb.database, clock, { workspaceId: ws, numberId: 'n1', statuses: [status({ wamid: 'wamid.L', status: 'delivered', occurredAt: t + 1_000 })] });
+    expect(r1.reported.map((c) => [c.from, c.to])).toEqual([['sending', 'delivered']]);
+    const r2 = await applyStatusUpdates(tdb.database, clock, { workspaceId: ws, numberId: 'n1', statuses: [status({ wamid: 'wamid.L', status: 'sent', occurredAt: t })] });
+    expect(r2.changes).toEqual([]);
+    expect(r2.reported.map((c) => [c.from, c.to, c.occurredAt])).toEqual([['delivered', 'sent', t]]);
+    const r3 = await applyStatusUpdates(tdb.database, clock, { workspaceId: ws, numberId: 'n1', statuses: [status({ wamid: 'wamid.L', status: 'sent', occurredAt: t })] });
+    expect(r3.reported).toEqual([]);
+  });
+
   it('counts a quick-reply press on a campaign’s message as a click of that campaign (template button and interactive reply)', async () => {
     const [camp, plain] = await queueMessages(tdb.database, clock, [
       { workspaceId: ws, numberId: 'n1', recipient: '919812345670' },
