@@ -26,7 +26,6 @@ export const migrations: Record<string, Migration> = {
   ...templatesMigrations,
   ...messagingMigrations,
   ...dispatchMigrations,
-  ...campaignsMigrations,
   ...inboxMigrations,
   ...analyticsMigrations,
   ...campaignsMigrations,
