@@ -87,8 +87,11 @@ describe('inbox journey', () => {
       // 5. Assign to Ravi, who watches his "Mine" list in his own browser.
       const ravi = await env.newPage(viewport, { email: 'ravi@example.com' });
       await ravi.page.goto('/inbox');
-      await ravi.page.getByRole('button', { name: 'Mine' }).click();
-      await ravi.page.locator('ul.conv-items[aria-busy="false"]').waitFor();
+      await Promise.all([
+        ravi.page.waitForResponse((r) => r.url().includes('/api/v1/inbox/conversation-cards') && r.url().includes('view=mine') && r.status() === 200),
+        ravi.page.getByRole('button', { name: 'Mine' }).click(),
+      ]);
+      await ravi.page.locator('ul.conv-items[aria-busy="false"]').waitFor({ state: 'attached' });
       const item = ravi.page.getByTestId('conversation-item').filter({ hasText: customer.name });
       expect(await item.count()).toBe(0);
       await page.getByLabel('Assigned to').selectOption({ label: 'Ravi Agent' });
