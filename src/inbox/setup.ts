@@ -17,6 +17,7 @@ import { registerConversationRoutes } from './routes/conversation-routes.ts';
 import { registerWorkspaceInboxRoutes } from './routes/workspace-inbox-routes.ts';
 import { registerConversationCardsRoute } from './routes/conversation-cards.ts';
 import { registerSendReplyRoute } from './routes/send-reply.ts';
+import { registerMarkReadRoute } from './routes/mark-read.ts';
 
 /** Realtime events are for live screens and short reconnects, not history. */
 export const INBOX_EVENTS_RETENTION_DAYS = 3;
@@ -44,4 +45,5 @@ export function registerInboxRoutes(app: FastifyInstance, ctx: AppContext): void
   registerWorkspaceInboxRoutes(app, ctx);
   registerSendReplyRoute(app, ctx);
   registerConversationCardsRoute(app, ctx);
+  registerMarkReadRoute(app, ctx);
 }

@@ -55,6 +55,8 @@ describe('inbox journey', () => {
       expect(await page.getByRole('tab', { name: 'Reply' }).isDisabled()).toBe(true);
       // Status ticks follow the emulator's delivery receipts.
       await expect.poll(() => template.getByTestId('status').getAttribute('data-status'), { timeout: 15_000 }).toMatch(/delivered|read/);
+      // The bubble shows the template as the customer saw it.
+      expect(await template.textContent()).toContain('Welcome and congratulations');
       await shot(page, '3-template-sent');
 
       // 2. The customer answers from the sandbox phone (another tab).
@@ -72,6 +74,8 @@ describe('inbox journey', () => {
       const inbound = page.locator('[data-testid="message"][data-direction="inbound"]').filter({ hasText: 'Yes please, tell me more' });
       await inbound.waitFor({ timeout: 15_000 });
       await expect.poll(() => page.getByTestId('window').textContent()).toMatch(/^Window open · 2[34]h/);
+      // Opening the chat read it: no unread badge left on its row (laptop shows the list beside the chat).
+      if (viewport === 'laptop') await expect.poll(() => page.getByTestId('conversation-item').filter({ hasText: customer.name }).locator('.unread').count()).toBe(0);
       await shot(page, '5-reply-live');
 
       // 4. Free text, now allowed.
@@ -103,6 +107,11 @@ describe('inbox journey', () => {
       expect(await ravi.page.getByLabel('Assigned to').inputValue()).not.toBe('');
       await noSeriousViolations(ravi.page);
       await shot(ravi.page, '8-agent-chat');
+
+      // 6. Ravi starts typing; the owner, still on the chat, sees it.
+      await ravi.page.getByRole('combobox', { name: /Message/ }).fill('Let me check');
+      await page.getByRole('status').filter({ hasText: 'Ravi Agent is typing…' }).waitFor({ timeout: 15_000 });
+      await shot(page, '9-typing');
     }, 120_000);
   }
 });

@@ -8,7 +8,7 @@ import { Composer } from './Composer.tsx';
 import { ContactPanel } from './ContactPanel.tsx';
 import { remaining } from './format.ts';
 import { MessageBubble } from './MessageBubble.tsx';
-import { contactName, type ConversationCard, type ConversationState, type Label, type Member, type MessageView, type Note } from './types.ts';
+import { contactName, type ConversationCard, type ConversationState, type Label, type Member, type MessageView, type Note, type Template } from './types.ts';
 
 interface Props {
   card: ConversationCard;
@@ -25,6 +25,7 @@ export function ChatView({ card, members, labels, version, typingBy, onChanged }
   const me = useSignedIn();
   const toast = useToast();
   const id = card.conversationId;
+  const templates = useApi((signal) => api.get<{ data: Template[] }>('/api/v1/templates', undefined, signal), []);
   const messages = useApi((signal) => api.get<{ data: MessageView[] }>(`/api/v1/contacts/${card.contact.id}/messages`, { limit: 100 }, signal), [card.contact.id, version]);
   const notes = useApi((signal) => api.get<{ data: Note[] }>(`/api/v1/inbox/conversations/${id}/notes`, undefined, signal), [id, version]);
   const state = useApi((signal) => api.get<ConversationState>(`/api/v1/inbox/conversations/${id}`, undefined, signal), [id, version]);
@@ -48,6 +49,12 @@ export function ChatView({ card, members, labels, version, typingBy, onChanged }
   useEffect(() => {
     endRef.current?.scrollIntoView({ block: 'end' });
   }, [items.length]);
+
+  // Opening the chat (and every live change while it is open) reads it: the unread count goes to 0.
+  const unread = card.unreadCount;
+  useEffect(() => {
+    if (unread > 0) void api.post(`/api/v1/inbox/conversations/${id}/read`).then(onChanged, () => undefined);
+  }, [id, unread, version, onChanged]);
 
   const act = useCallback(
     async (what: () => Promise<unknown>, done: string) => {
@@ -127,7 +134,7 @@ export function ChatView({ card, members, labels, version, typingBy, onChanged }
           <ol className="messages" aria-live="polite" aria-label="Messages">
             {items.map((i) =>
               i.kind === 'm' ? (
-                <MessageBubble key={i.m.id} m={i.m} />
+                <MessageBubble key={i.m.id} m={i.m} templates={templates.data?.data} />
               ) : (
                 <li key={i.n.id} className="bubble-row note" data-testid="note">
                   <div className="bubble note-bubble">

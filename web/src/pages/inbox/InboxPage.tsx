@@ -105,6 +105,7 @@ export default function InboxPage() {
   }, [typing]);
 
   const onFilters = useCallback((f: ListFilters) => setFilters(f), []);
+  const refreshList = useCallback(() => setReloadKey((k) => k + 1), []);
   const labelList = useMemo(() => labels.data?.data ?? [], [labels.data]);
 
   return (
@@ -131,7 +132,7 @@ export default function InboxPage() {
             labels={labelList}
             version={version}
             typingBy={typing && typing.conversationId === card.conversationId ? typing.name : null}
-            onChanged={() => setReloadKey((k) => k + 1)}
+            onChanged={refreshList}
           />
         ) : (
           <div className="empty-state chat-empty">

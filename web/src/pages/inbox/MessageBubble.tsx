@@ -1,15 +1,15 @@
 import type { ReactNode } from 'react';
-import type { MessageView } from './types.ts';
+import type { MessageView, Template } from './types.ts';
 
 /** One message as a chat bubble: every WhatsApp type drawn from its Cloud API object. */
-export function MessageBubble({ m }: { m: MessageView }) {
+export function MessageBubble({ m, templates }: { m: MessageView; templates?: Template[] | undefined }) {
   const outbound = m.direction === 'outbound';
   const time = m.createdAt ? new Date(m.createdAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '';
   return (
     <li className={outbound ? 'bubble-row out' : 'bubble-row in'} data-testid="message" data-direction={m.direction} data-type={m.type}>
       <div className="bubble">
         <span className="visually-hidden">{outbound ? 'You' : 'Customer'}: </span>
-        <MessageBody m={m} />
+        <MessageBody m={m} templates={templates} />
         <span className="bubble-meta">
           {time}
           {outbound && <Ticks m={m} />}
@@ -38,7 +38,7 @@ function Ticks({ m }: { m: MessageView }) {
   );
 }
 
-function MessageBody({ m }: { m: MessageView }) {
+function MessageBody({ m, templates }: { m: MessageView; templates?: Template[] | undefined }) {
   const c = (m.content ?? {}) as Record<string, any>;
   const t = m.type;
   switch (t) {
@@ -88,7 +88,7 @@ function MessageBody({ m }: { m: MessageView }) {
     case 'interactive':
       return <Interactive i={c.interactive ?? {}} />;
     case 'template':
-      return <TemplateBody m={m} />;
+      return <TemplateBody m={m} templates={templates} />;
     default:
       return <p className="bubble-text muted">[{t} message]</p>;
   }
@@ -178,13 +178,40 @@ function Interactive({ i }: { i: Record<string, any> }) {
   );
 }
 
-function TemplateBody({ m }: { m: MessageView }) {
+/** A template as the customer saw it: its definition (when known here) with the sent values filled in. */
+function TemplateBody({ m, templates }: { m: MessageView; templates?: Template[] | undefined }) {
   const tpl = (m.content as any)?.template ?? {};
-  const params: string[] = (tpl.components ?? []).flatMap((comp: any) => (comp.parameters ?? []).map((p: any) => p.text ?? p[p.type]?.link ?? p.type));
+  const name: string = m.template?.name ?? tpl.name;
+  const def = templates?.find((t) => t.name === name && t.language === (m.template?.language ?? tpl.language?.code));
+  const valuesOf = (type: string): string[] => (tpl.components ?? []).filter((c: any) => c.type === type).flatMap((c: any) => (c.parameters ?? []).map((p: any) => p.text ?? p[p.type]?.link ?? p.type));
+  const fill = (text: string | undefined, values: string[]) => {
+    let n = 0;
+    return (text ?? '').replace(/\{\{\s*[a-z0-9_]+\s*\}\}/gi, () => values[n++] ?? '…');
+  };
+  const header = def?.components.find((c) => c.type === 'HEADER');
+  const body = def?.components.find((c) => c.type === 'BODY');
+  const footer = def?.components.find((c) => c.type === 'FOOTER');
+  const buttons = def?.components.find((c) => c.type === 'BUTTONS')?.buttons ?? [];
   return (
     <div className="bubble-card">
-      <span className="bubble-kind">Template · {m.template?.name ?? tpl.name}</span>
-      {params.length > 0 && <span className="muted small">{params.join(' · ')}</span>}
+      <span className="bubble-kind">Template · {name}</span>
+      {def ? (
+        <>
+          {header?.format === 'TEXT' && <strong>{fill(header.text, valuesOf('header'))}</strong>}
+          {header && header.format !== 'TEXT' && <span className="media-placeholder">{header.format?.toLowerCase()} header</span>}
+          <p className="bubble-text">{fill(body?.text, valuesOf('body'))}</p>
+          {footer?.text && <span className="muted small">{footer.text}</span>}
+          {buttons.length > 0 && (
+            <span className="bubble-buttons">
+              {buttons.map((b, i) => (
+                <span key={i} className="bubble-button">{b.text}</span>
+              ))}
+            </span>
+          )}
+        </>
+      ) : (
+        valuesOf('body').length > 0 && <span className="muted small">{valuesOf('body').join(' · ')}</span>
+      )}
     </div>
   );
 }
