@@ -16,8 +16,9 @@ describe('contacts journeys', () => {
     await env?.close();
   });
 
-  it('imports a CSV with a column mapping and follows its progress bar to the end', async () => {
+  it('imports a CSV with a column mapping and follows its progress bar to the end', { timeout: 90_000 }, async () => {
     const { page } = await env.newPage('laptop', { email: OWNER_EMAIL });
+    page.setDefaultTimeout(10_000);
     await page.goto('/contacts/import');
     await page.getByRole('heading', { name: 'Import contacts from a CSV' }).waitFor();
     await page.getByLabel('CSV file').setInputFiles({ name: 'customers.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV) });
@@ -72,6 +73,7 @@ describe('contacts journeys', () => {
 
   it('builds a segment whose live count follows the conditions, and saves it', async () => {
     const { page } = await env.newPage('laptop', { email: OWNER_EMAIL });
+    page.setDefaultTimeout(10_000);
     await page.goto('/contacts/segments');
     await page.getByRole('heading', { name: 'New segment' }).waitFor();
     await page.getByLabel('Trait', { exact: true }).fill('home_city');
@@ -95,8 +97,9 @@ describe('contacts journeys', () => {
   });
 
   for (const viewport of Object.keys(VIEWPORTS) as ViewportName[]) {
-    it(`every contacts section passes axe (${viewport})`, async () => {
+    it(`every contacts section passes axe (${viewport})`, { timeout: 60_000 }, async () => {
       const { page } = await env.newPage(viewport, { email: OWNER_EMAIL });
+    page.setDefaultTimeout(10_000);
       for (const [path, heading] of [
         ['/contacts', 'Contacts'],
         ['/contacts/segments', 'New segment'],

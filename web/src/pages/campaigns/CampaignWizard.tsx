@@ -84,7 +84,7 @@ export function CampaignWizard() {
   const search = new URLSearchParams(useSearch());
   const retargetFrom = search.get('retarget') ?? '';
   const [step, setStep] = useState(0);
-  const templates = useApi((signal) => api.get<{ data: Template[] }>('/api/v1/templates', { status: 'APPROVED', limit: 500 }, signal), []);
+  const templates = useApi((signal) => api.get<{ data: Template[] }>('/api/v1/templates', { status: 'APPROVED' }, signal), []);
   const segments = useApi((signal) => api.get<{ items: Segment[] }>('/api/v1/segments', undefined, signal), []);
   const campaigns = useApi((signal) => api.get<{ data: Campaign[] }>('/api/v1/campaigns', { limit: 200 }, signal), []);
 

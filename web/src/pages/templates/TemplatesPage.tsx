@@ -35,7 +35,7 @@ function TemplateList() {
   const [name, setName] = useState('');
   const q = useDebounced(name.trim(), 300);
   const [syncing, setSyncing] = useState(false);
-  const list = useApi((signal) => api.get<{ total: number; data: Template[] }>('/api/v1/templates', { status, name: q, limit: 500 }, signal), [status, q]);
+  const list = useApi((signal) => api.get<{ total: number; data: Template[] }>('/api/v1/templates', { status, name: q }, signal), [status, q]);
 
   async function sync() {
     setSyncing(true);
