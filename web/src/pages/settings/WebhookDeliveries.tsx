@@ -138,7 +138,11 @@ export function WebhookDeliveries({ endpointId }: { endpointId: string }) {
         <FormError message={rangeError} />
       </form>
       <Dialog open={shown !== null} title={shown ? `${shown.eventType} (${shown.status})` : ''} onClose={() => setShown(null)}>
-        {shown && <pre className="code-block">{JSON.stringify(shown.body, null, 2)}</pre>}
+        {shown && (
+          <pre className="code-block" tabIndex={0} aria-label="Delivery body (JSON)">
+            {JSON.stringify(shown.body, null, 2)}
+          </pre>
+        )}
       </Dialog>
     </section>
   );
