@@ -158,11 +158,12 @@ async function toCards(db: Db, workspaceId: string, items: InboxListItem[]): Pro
     .selectFrom('conversations as cv')
     .innerJoin('contacts as c', 'c.id', 'cv.contact_id')
     .leftJoin('messages as m', 'm.id', 'cv.last_message_id')
-    .select(['cv.id', 'cv.window_expires_at', 'c.phone', 'c.name', 'c.profile_name', 'm.id as m_id', 'm.direction as m_direction', 'm.type as m_type', 'm.content as m_content', 'm.status as m_status', 'm.created_at as m_created_at'])
-    .where('cv.workspace_id', '=', workspaceId)
+    .select(['cv.id', 'cv.workspace_id', 'cv.window_expires_at', 'c.phone', 'c.name', 'c.profile_name', 'm.id as m_id', 'm.direction as m_direction', 'm.type as m_type', 'm.content as m_content', 'm.status as m_status', 'm.created_at as m_created_at'])
+    // By primary key only: with a workspace condition too, SQLite may walk the workspace's whole
+    // index instead of the 50 ids. The workspace is checked on the rows instead.
     .where('cv.id', 'in', items.map((i) => i.conversationId))
     .execute();
-  const details = new Map(rows.map((r) => [r.id, r]));
+  const details = new Map(rows.filter((r) => r.workspace_id === workspaceId).map((r) => [r.id, r]));
   const labels = await labelsOf(db, workspaceId, items);
   return items.flatMap((i) => {
     const r = details.get(i.conversationId);

@@ -20,13 +20,18 @@ export interface PageRoute {
   sandboxOnly?: boolean;
 }
 
+/** The inbox is where most sessions start: main.tsx starts loading it before the session check ends. */
+export function loadInboxPage() {
+  return import('../pages/inbox/InboxPage.tsx');
+}
+
 export const routes: PageRoute[] = [
   { path: '/sign-in', title: 'Sign in', access: 'public', component: lazy(() => import('../pages/auth/SignInPage.tsx')) },
   { path: '/setup', title: 'Create the owner', access: 'public', component: lazy(() => import('../pages/auth/SetupPage.tsx')) },
   { path: '/invite', title: 'Accept invitation', access: 'public', component: lazy(() => import('../pages/auth/InvitePage.tsx')) },
   { path: '/forgot-password', title: 'Forgot password', access: 'public', component: lazy(() => import('../pages/auth/ForgotPasswordPage.tsx')) },
   { path: '/reset-password', title: 'Reset password', access: 'public', component: lazy(() => import('../pages/auth/ResetPasswordPage.tsx')) },
-  { path: '/inbox/:id?', title: 'Inbox', nav: 'Inbox', access: 'agent', component: lazy(() => import('../pages/inbox/InboxPage.tsx')) },
+  { path: '/inbox/:id?', title: 'Inbox', nav: 'Inbox', access: 'agent', component: lazy(loadInboxPage) },
   // D2's pages (contacts, templates, campaigns, analytics, settings) go here, one line each.
   { path: '/contacts/:section?', title: 'Contacts', nav: 'Contacts', access: 'agent', component: lazy(() => import('../pages/contacts/ContactsPage.tsx')) },
   { path: '/templates/:id?', title: 'Templates', nav: 'Templates', access: 'agent', component: lazy(() => import('../pages/templates/TemplatesPage.tsx')) },

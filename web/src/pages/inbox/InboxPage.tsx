@@ -9,6 +9,7 @@ import { ConversationList, type ListFilters } from './ConversationList.tsx';
 import { TemplatePicker, type TemplateSend } from './TemplatePicker.tsx';
 import type { ConversationCard, Label, Member } from './types.ts';
 import { useInboxEvents, type InboxEvent } from './use-inbox-events.ts';
+import { takePrefetched } from './prefetch.ts';
 
 type Page = { data: ConversationCard[]; nextCursor: string | null };
 
@@ -34,13 +35,18 @@ export default function InboxPage() {
   const labels = useApi((signal) => api.get<{ data: Label[] }>('/api/v1/labels', undefined, signal), []);
 
   const query = useCallback((f: ListFilters, after?: string | null) => ({ view: f.view, status: f.status, label: f.label || undefined, q: f.q || undefined, cursor: after ?? undefined, limit: 50 }), []);
+  const firstLoad = useRef(true);
 
   // First page whenever the filters change (or a live event asks for a refresh).
   useEffect(() => {
     const controller = new AbortController();
     setLoading(true);
-    api.get<Page>('/api/v1/inbox/conversation-cards', query(filters), controller.signal).then(
+    const q = query(filters);
+    const prefetched = firstLoad.current ? takePrefetched<Page>(q) : undefined;
+    firstLoad.current = false;
+    (prefetched ?? api.get<Page>('/api/v1/inbox/conversation-cards', q, controller.signal)).then(
       (p) => {
+        if (controller.signal.aborted) return;
         setItems(p.data);
         setCursor(p.nextCursor);
         setError(undefined);
