@@ -108,7 +108,7 @@ export const ENV_VARS = {
   SAMVAD_RETENTION_MEDIA_DAYS: 'Days stored media files are kept. Default 30.',
   SAMVAD_SANDBOX: 'auto (default: sandbox until a real number is connected), on, or off.',
   SAMVAD_MESSAGE_TTL_MINUTES: 'Minutes a queued outbound message may wait before it fails as expired (authentication templates: 10). Default 1440 (24 h).',
-  SAMVAD_DISPATCH_THROUGHPUT_PERCENT: "Percent of each number's Meta throughput the dispatcher uses, 50-100. Default 100 on SQLite (one process sees every inbound message, which Meta counts too), 90 with PostgreSQL (inbound handled by other processes is not seen).",
+  SAMVAD_DISPATCH_THROUGHPUT_PERCENT: "Percent of each number's Meta throughput the dispatcher uses, 50-100. Default 90: Meta counts a customer's message when it is sent, the dispatcher only once its webhook is processed, and the margin absorbs that lag.",
   SAMVAD_WEBHOOKS_ALLOW_PRIVATE: '1 lets webhook endpoints use private and loopback addresses (local receivers). Default 0: refused at save and connect time.',
   SAMVAD_WEBHOOK_TIMEOUT_MS: 'How long a webhook receiver has to answer. Default 10000.',
   SAMVAD_WEBHOOK_RETRY_HOURS: 'Hours a failing webhook delivery is retried (exponential backoff with jitter) before it is dead-lettered. Default 72.',
@@ -215,7 +215,7 @@ export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Con
     },
     sandbox,
     messageTtlMs: int('SAMVAD_MESSAGE_TTL_MINUTES', 1440, 1, 43_200) * 60_000,
-    dispatchThroughputShare: int('SAMVAD_DISPATCH_THROUGHPUT_PERCENT', databaseUrl === undefined ? 100 : 90, 50, 100) / 100,
+    dispatchThroughputShare: int('SAMVAD_DISPATCH_THROUGHPUT_PERCENT', 90, 50, 100) / 100,
     secretKey,
     webhooks: {
       allowPrivate: ['1', 'true'].includes(oneOf('SAMVAD_WEBHOOKS_ALLOW_PRIVATE', ['0', '1', 'true', 'false'], '0')),
