@@ -42,7 +42,7 @@ describe('sign-in journey', () => {
       // The session is gone on the server too: the inbox sends back to sign-in.
       await page.goto('/inbox');
       await page.waitForURL(/\/sign-in/);
-    });
+    }, 90_000);
   }
 
   it('keeps API paths as JSON 404s while dashboard paths load the app', async () => {
