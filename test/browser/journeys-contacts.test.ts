@@ -69,6 +69,22 @@ describe('contacts journeys', () => {
     expect(await page.getByRole('cell', { name: 'Bob Bose' }).count()).toBe(1);
     expect(await seriousA11yViolations(page).then(describeViolations)).toBe('');
     await screenshot(page, 'contacts-table-laptop');
+
+    // One contact: traits and tags in a dialog; a tag added and marketing opted out show in the table.
+    await page.getByRole('button', { name: 'Bob Bose' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Bob Bose' });
+    await dialog.getByText('Delhi').waitFor();
+    await dialog.getByLabel('New tag').fill('wholesale');
+    await dialog.getByRole('button', { name: 'Add tag' }).click();
+    await dialog.getByRole('button', { name: 'Remove tag wholesale' }).waitFor();
+    await dialog.getByRole('button', { name: 'Opt out of marketing' }).click();
+    await dialog.getByRole('button', { name: 'Opt back in to marketing' }).waitFor();
+    expect(await seriousA11yViolations(page).then(describeViolations)).toBe('');
+    await screenshot(page, 'contacts-detail-laptop');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    const bob = page.getByRole('row', { name: /Bob Bose/ });
+    await bob.getByText('Opted out').waitFor();
+    await bob.getByText('wholesale').waitFor();
   });
 
   it('builds a segment whose live count follows the conditions, and saves it', async () => {

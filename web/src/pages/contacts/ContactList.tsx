@@ -4,6 +4,7 @@ import { useApi } from '../../lib/use-api.ts';
 import { Badge, Button, ErrorBlock, Spinner, Table, TextField, type Column } from '../../lib/ui/index.ts';
 import { fmtDateTime } from '../analytics/format.ts';
 import { useDebounced } from '../analytics/use-debounced.ts';
+import { ContactDetail } from './ContactDetail.tsx';
 import type { Contact } from './types.ts';
 
 interface Page {
@@ -16,8 +17,16 @@ function traitText(v: unknown): string {
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
-const columns: Column<Contact>[] = [
-  { key: 'name', header: 'Name', render: (c) => c.name ?? c.profileName ?? <span className="muted">No name</span> },
+const columns = (open: (c: Contact) => void): Column<Contact>[] => [
+  {
+    key: 'name',
+    header: 'Name',
+    render: (c) => (
+      <button type="button" className="link-button" onClick={() => open(c)}>
+        {c.name ?? c.profileName ?? 'No name'}
+      </button>
+    ),
+  },
   { key: 'phone', header: 'Phone', render: (c) => <span className="mono">+{c.phone}</span> },
   { key: 'tags', header: 'Tags', render: (c) => (c.tags.length ? <span className="chips">{c.tags.map((t) => <Badge key={t}>{t}</Badge>)}</span> : <span className="muted">—</span>) },
   {
@@ -51,6 +60,7 @@ export function ContactList() {
   const filters = useDebounced({ q: q.trim(), tag: tag.trim(), trait: trait.trim(), value: value.trim() }, 300);
   const [extra, setExtra] = useState<{ items: Contact[]; nextCursor: string | null } | null>(null);
   const [more, setMore] = useState(false);
+  const [opened, setOpened] = useState<string | null>(null);
   const key = JSON.stringify(filters);
   const page = useApi<Page>(
     (signal) => {
@@ -92,7 +102,7 @@ export function ContactList() {
           <p className="muted" aria-live="polite" data-testid="contacts-count">
             {rows.length === 0 ? 'No contacts match.' : `Showing ${rows.length} contact${rows.length === 1 ? '' : 's'}${cursor ? ' (more below)' : ''}.`}
           </p>
-          <Table caption="Contacts" hideCaption columns={columns} rows={rows} rowKey={(c) => c.id} empty="No contacts match these filters. Import a CSV or track users through the API." />
+          <Table caption="Contacts" hideCaption columns={columns((c) => setOpened(c.id))} rows={rows} rowKey={(c) => c.id} empty="No contacts match these filters. Import a CSV or track users through the API." />
           {cursor && (
             <div className="center">
               <Button variant="secondary" busy={more} onClick={loadMore}>
@@ -102,6 +112,7 @@ export function ContactList() {
           )}
         </>
       )}
+      {opened && <ContactDetail id={opened} onClose={() => setOpened(null)} onChanged={page.reload} />}
     </section>
   );
 }
