@@ -131,7 +131,7 @@ export function ChatView({ card, members, labels, version, typingBy, onChanged }
         {!messages.data && messages.loading ? (
           <Spinner />
         ) : (
-          <ol className="messages" aria-live="polite" aria-label="Messages">
+          <ol className="messages" aria-live="polite" aria-label="Messages" tabIndex={0}>
             {items.map((i) =>
               i.kind === 'm' ? (
                 <MessageBubble key={i.m.id} m={i.m} templates={templates.data?.data} />

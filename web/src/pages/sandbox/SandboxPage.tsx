@@ -122,7 +122,7 @@ function Phone({ waId }: { waId: string }) {
         <span>+{waId} · chatting with the business</span>
       </header>
       {error && <ErrorBlock message={error} />}
-      <ol className="phone-chat" aria-live="polite" aria-label="Chat">
+      <ol className="phone-chat" aria-live="polite" aria-label="Chat" tabIndex={0}>
         {chat?.messages.map((m) => (
           <li key={m.id} className={m.from === 'user' ? 'bubble-row user' : 'bubble-row'} data-testid="phone-message" data-from={m.from}>
             <div className="bubble">

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeViolations, OWNER_EMAIL, screenshot, seriousA11yViolations, startBrowserEnv, VIEWPORTS, type BrowserEnv, type ViewportName } from './helpers.ts';
+
+// Journey: a customer on the sandbox phone writes first, the business sends buttons, a list and
+// a product (public API); on the phone the customer presses a button, picks a row and sends an
+// order; the inbox draws each of those as its own kind of bubble.
+
+const CUSTOMER: Record<ViewportName, { waId: string; name: string }> = {
+  laptop: { waId: '919800000002', name: 'Bilal Khan' },
+  phone: { waId: '919800000004', name: 'Dev Malhotra' },
+};
+
+describe('sandbox phone', () => {
+  let env: BrowserEnv;
+  beforeAll(async () => {
+    env = await startBrowserEnv();
+  }, 60_000);
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  const send = async (waId: string, type: string, message: unknown) => {
+    const res = await fetch(`${env.app.url}/v1/public/message/`, {
+      method: 'POST',
+      headers: { authorization: env.app.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ fullPhoneNumber: waId, type, data: { message } }),
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+  };
+
+  for (const viewport of Object.keys(VIEWPORTS) as ViewportName[]) {
+    it(`buttons, list rows and an order from the phone reach the inbox (${viewport})`, async () => {
+      const c = CUSTOMER[viewport];
+      const { page } = await env.newPage(viewport, { email: OWNER_EMAIL });
+      await page.goto(`/sandbox/${c.waId}`);
+      await page.getByRole('heading', { name: c.name }).waitFor();
+      await page.getByLabel(/^Message as/).fill('Hello, I want to order shoes');
+      await page.getByRole('button', { name: 'Send', exact: true }).click();
+      await page.locator('[data-testid="phone-message"][data-from="user"]').filter({ hasText: 'I want to order shoes' }).waitFor();
+
+      // The inbox sees the conversation (the customer's message opened the window).
+      await expect.poll(async () => {
+        const r = await fetch(`${env.app.url}/api/v1/inbox/conversation-cards?q=${c.waId}`, { headers: { authorization: env.app.auth } });
+        return ((await r.json()) as { data: { windowOpenUntil: string | null }[] }).data[0]?.windowOpenUntil ?? null;
+      }, { timeout: 15_000 }).not.toBeNull();
+
+      await send(c.waId, 'InteractiveButton', { type: 'button', body: { text: 'Which size?' }, action: { buttons: [{ type: 'reply', reply: { id: 's', title: 'Small' } }, { type: 'reply', reply: { id: 'm', title: 'Medium' } }] } });
+      const business = page.locator('[data-testid="phone-message"][data-from="business"]');
+      await business.filter({ hasText: 'Which size?' }).getByRole('button', { name: 'Medium' }).click();
+      await page.locator('[data-testid="phone-message"][data-from="user"]').filter({ hasText: 'Medium' }).waitFor();
+
+      await send(c.waId, 'InteractiveList', { type: 'list', body: { text: 'Choose a delivery plan' }, action: { button: 'Plans', sections: [{ title: 'Plans', rows: [{ id: 'std', title: 'Standard' }, { id: 'exp', title: 'Express', description: 'Tomorrow' }] }] } });
+      await business.filter({ hasText: 'Choose a delivery plan' }).getByRole('button', { name: /Express/ }).click();
+      await page.locator('[data-testid="phone-message"][data-from="user"]').filter({ hasText: 'Express' }).waitFor();
+
+      await send(c.waId, 'Product', { type: 'product', body: { text: 'Our bestseller' }, action: { catalog_id: '100000000000001', product_retailer_id: 'sku-shoe-42' } });
+      await business.filter({ hasText: 'Our bestseller' }).getByRole('button', { name: /Send order/ }).click();
+      await expect.poll(() => page.locator('[data-testid="phone-message"][data-from="user"]').count(), { timeout: 15_000 }).toBe(4);
+      expect(describeViolations(await seriousA11yViolations(page))).toBe('');
+      await screenshot(page, `sandbox-phone-${viewport}`);
+
+      // The inbox: each answer drawn as what it is.
+      await page.goto('/inbox');
+      await page.getByTestId('conversation-item').filter({ hasText: c.name }).click();
+      const inbound = page.locator('[data-testid="message"][data-direction="inbound"]');
+      await inbound.filter({ hasText: 'Pressed Medium' }).waitFor({ timeout: 15_000 });
+      await inbound.filter({ hasText: 'Picked Express' }).waitFor();
+      await inbound.filter({ hasText: 'Order' }).filter({ hasText: 'sku-shoe-42' }).waitFor();
+      await page.locator('[data-testid="message"][data-direction="outbound"][data-type="interactive"]').filter({ hasText: 'Plans' }).waitFor();
+      expect(describeViolations(await seriousA11yViolations(page))).toBe('');
+      await screenshot(page, `sandbox-answers-in-inbox-${viewport}`);
+    }, 120_000);
+  }
+});
