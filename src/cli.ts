@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startApp, VERSION } from './app.ts';
 import { migrations } from './migrations.ts';
 import { createClock } from './platform/clock.ts';
 import { ConfigError, loadConfig, type Config } from './platform/config.ts';
@@ -14,6 +13,8 @@ import { createWorkspace } from './workspaces/create-workspace.ts';
 import { firstWorkspace, listWorkspaces } from './workspaces/get-workspaces.ts';
 import { NUMBERS_CLI_HELP, NUMBERS_CLI_OPTIONS, NumbersUsageError, runNumbersCommand } from './channels/whatsapp/numbers/cli.ts';
 import { WEBHOOKS_CLI_HELP, WEBHOOKS_CLI_OPTIONS, WebhooksUsageError, runWebhooksCommand } from './webhooks/cli.ts';
+
+const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const HELP = `samvad ${VERSION} — self-hosted WhatsApp-first customer messaging
 
@@ -71,6 +72,9 @@ async function main(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'start': {
+      // Loaded only to start the server: the other commands stay quick to launch (tsx compiles
+      // every module a process imports, and the app imports all of them).
+      const { startApp } = await import('./app.ts');
       const app = await startApp(flags);
       const timeoutMs = app.config.shutdownTimeoutMs;
       let stopping = false;

@@ -40,5 +40,5 @@ describe('samvad numbers (CLI, SQLite)', () => {
     expect((await samvad('numbers', 'remove', id)).out).toContain(`Removed number ${id}`);
     expect((await samvad('numbers', 'list')).out).toMatch(/No numbers connected yet/);
     expect((await samvad('numbers', 'add', '--waba-id', '1')).code).toBe(2);
-  }, 120_000); // seven CLI processes, each compiling TypeScript at start
+  }, 300_000); // seven CLI processes, each compiling TypeScript at start (4 s each on a quiet machine, far more under load)
 });
