@@ -70,5 +70,22 @@ describe('sandbox phone', () => {
       expect(describeViolations(await seriousA11yViolations(page))).toBe('');
       await screenshot(page, `sandbox-answers-in-inbox-${viewport}`);
     }, 120_000);
+
+    it(`a send that fails shows Meta's code and reason (${viewport})`, async () => {
+      // Chitra Iyer is not on WhatsApp: every send fails with 131026.
+      const { page } = await env.newPage(viewport, { email: OWNER_EMAIL });
+      await page.goto('/inbox');
+      await page.getByRole('button', { name: 'New conversation' }).click();
+      const dialog = page.getByRole('dialog', { name: 'New conversation' });
+      await dialog.getByLabel('Phone number with country code').fill('919800000003');
+      await expect.poll(() => dialog.getByTestId('template-preview').textContent()).toContain('Hello World');
+      await dialog.getByRole('button', { name: 'Send template' }).click();
+      await page.waitForURL(/\/inbox\/[^/]+$/);
+      const failed = page.locator('[data-testid="message"][data-type="template"]').last();
+      await expect.poll(() => failed.getByTestId('status').getAttribute('data-status'), { timeout: 20_000 }).toBe('failed');
+      expect(await failed.getByRole('note').textContent()).toMatch(/^Not delivered \(131026\): .+/);
+      expect(describeViolations(await seriousA11yViolations(page))).toBe('');
+      await screenshot(page, `inbox-failed-send-${viewport}`);
+    }, 90_000);
   }
 });
