@@ -1,4 +1,4 @@
-import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
+import { createElement, lazy, type ComponentType } from 'react';
 import type { Role } from '../lib/session.tsx';
 
 /**
@@ -12,7 +12,7 @@ import type { Role } from '../lib/session.tsx';
 export interface PageRoute {
   path: string;
   title: string;
-  component: LazyExoticComponent<ComponentType>;
+  component: ComponentType;
   access: 'public' | Role;
   /** The navigation label; absent for pages reached by link only. */
   nav?: string;
@@ -20,10 +20,22 @@ export interface PageRoute {
   sandboxOnly?: boolean;
 }
 
-/** The inbox is where most sessions start: main.tsx starts loading it before the session check ends. */
-export function loadInboxPage() {
-  return import('../pages/inbox/InboxPage.tsx');
+/**
+ * A lazily loaded page that, once its code is in (preload() was called early), renders directly
+ * instead of suspending: React holds back revealing suspended content for a moment, which the
+ * first screen should not pay when its code is already there.
+ */
+function preloadable(loader: () => Promise<{ default: ComponentType }>) {
+  let loaded: ComponentType | undefined;
+  const preload = () => loader().then((m) => ((loaded = m.default), m));
+  const Lazy = lazy(preload);
+  const component: ComponentType = () => createElement(loaded ?? Lazy);
+  return { component, preload };
 }
+
+/** The inbox is where most sessions start: main.tsx loads it alongside the session check. */
+const inboxPage = preloadable(() => import('../pages/inbox/InboxPage.tsx'));
+export const loadInboxPage = inboxPage.preload;
 
 export const routes: PageRoute[] = [
   { path: '/sign-in', title: 'Sign in', access: 'public', component: lazy(() => import('../pages/auth/SignInPage.tsx')) },
@@ -31,7 +43,7 @@ export const routes: PageRoute[] = [
   { path: '/invite', title: 'Accept invitation', access: 'public', component: lazy(() => import('../pages/auth/InvitePage.tsx')) },
   { path: '/forgot-password', title: 'Forgot password', access: 'public', component: lazy(() => import('../pages/auth/ForgotPasswordPage.tsx')) },
   { path: '/reset-password', title: 'Reset password', access: 'public', component: lazy(() => import('../pages/auth/ResetPasswordPage.tsx')) },
-  { path: '/inbox/:id?', title: 'Inbox', nav: 'Inbox', access: 'agent', component: lazy(loadInboxPage) },
+  { path: '/inbox/:id?', title: 'Inbox', nav: 'Inbox', access: 'agent', component: inboxPage.component },
   // D2's pages (contacts, templates, campaigns, analytics, settings) go here, one line each.
   { path: '/contacts/:section?', title: 'Contacts', nav: 'Contacts', access: 'agent', component: lazy(() => import('../pages/contacts/ContactsPage.tsx')) },
   { path: '/templates/:id?', title: 'Templates', nav: 'Templates', access: 'agent', component: lazy(() => import('../pages/templates/TemplatesPage.tsx')) },

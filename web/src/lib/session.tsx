@@ -31,6 +31,13 @@ interface SessionState {
 
 const SessionContext = createContext<SessionState | undefined>(undefined);
 
+let early: Promise<SessionInfo> | undefined;
+/** main.tsx asks who is signed in before React renders; the provider's first check uses that answer. */
+export function startSessionCheck() {
+  early = api.get<SessionInfo>('/api/v1/auth/session');
+  early.catch(() => undefined);
+}
+
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [status, setStatus] = useState<SessionState['status']>('loading');
   const [session, setSession] = useState<SessionInfo | undefined>();
@@ -38,7 +45,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const refresh = useCallback(async () => {
     try {
-      const s = await api.get<SessionInfo>('/api/v1/auth/session');
+      const pending = early;
+      early = undefined;
+      const s = await (pending ?? api.get<SessionInfo>('/api/v1/auth/session'));
       setCsrfToken(s.csrfToken);
       setSession(s);
       setStatus('signed-in');
