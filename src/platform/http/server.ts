@@ -1,3 +1,8 @@
+import { Ajv } from 'ajv';
+import ajvFormats from 'ajv-formats';
+
+// ajv-formats is CommonJS with `exports.default`: under ESM interop the function is on .default.
+const addFormats = ((ajvFormats as unknown as { default?: typeof ajvFormats }).default ?? ajvFormats) as unknown as (ajv: Ajv) => Ajv;
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -40,8 +45,15 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     // Our own one-line-per-request log (below) replaces Fastify's two lines per request.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   }) as unknown as FastifyInstance;
+  // Bodies are validated as sent (a number where a string belongs is a 400, as Interakt's API
+  // answers); query strings and path parameters are text by nature, so `?limit=50` is coerced to
+  // the integer its schema declares.
+  const strict = new Ajv({ removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: true, strict: false });
+  const lenient = new Ajv({ removeAdditional: false, coerceTypes: 'array', allErrors: true, useDefaults: true, strict: false });
+  addFormats(strict);
+  addFormats(lenient);
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema));
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
