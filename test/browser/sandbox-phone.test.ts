@@ -71,6 +71,46 @@ describe('sandbox phone', () => {
       await screenshot(page, `sandbox-answers-in-inbox-${viewport}`);
     }, 120_000);
 
+    it(`canned response on "/", a private note and a label (${viewport})`, async () => {
+      const waId = viewport === 'laptop' ? '919800000005' : '919800000001';
+      const firstName = viewport === 'laptop' ? 'Esha' : 'Asha';
+      const api = (method: string, path: string, body?: unknown) =>
+        fetch(`${env.app.url}${path}`, { method, headers: { authorization: env.app.auth, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      if (viewport === 'laptop') {
+        expect((await api('POST', '/api/v1/canned-responses', { shortcut: 'greet', content: 'Hi {{contact.first_name}}, how can I help?' })).status).toBe(201);
+        expect((await api('POST', '/api/v1/labels', { name: 'priority' })).status).toBe(201);
+      }
+      expect((await api('POST', `/emulator/users/${waId}/messages`, { type: 'text', text: 'Hello there' })).status).toBe(201);
+      let conversationId = '';
+      await expect.poll(async () => {
+        const r = (await (await api('GET', `/api/v1/inbox/conversation-cards?q=${waId}`)).json()) as { data: { conversationId: string; windowOpenUntil: string | null }[] };
+        conversationId = r.data[0]?.conversationId ?? '';
+        return r.data[0]?.windowOpenUntil ?? null;
+      }, { timeout: 15_000 }).not.toBeNull();
+
+      const { page } = await env.newPage(viewport, { email: OWNER_EMAIL });
+      await page.goto(`/inbox/${conversationId}`);
+      const box = page.getByRole('combobox', { name: /Message/ });
+      await box.fill('/gr');
+      await page.getByRole('option', { name: /\/greet/ }).waitFor();
+      await screenshot(page, `inbox-canned-${viewport}`);
+      await box.press('Enter');
+      await expect.poll(() => box.inputValue()).toBe(`Hi ${firstName}, how can I help?`);
+
+      await page.getByRole('tab', { name: 'Private note' }).click();
+      await page.getByRole('combobox', { name: /Private note/ }).fill('VIP customer, call back tomorrow');
+      await page.getByRole('button', { name: 'Add note' }).click();
+      await page.getByTestId('note').filter({ hasText: 'VIP customer, call back tomorrow' }).waitFor();
+
+      await page.getByLabel('Add a label').selectOption('priority');
+      await page.getByRole('button', { name: 'Remove label priority' }).waitFor();
+      expect(describeViolations(await seriousA11yViolations(page))).toBe('');
+      await screenshot(page, `inbox-note-label-${viewport}`);
+      // The note never reached the customer's phone.
+      const chat = (await (await api('GET', `/emulator/users/${waId}/chat?all=1`)).json()) as { messages: { text: string }[] };
+      expect(chat.messages.some((m) => m.text.includes('VIP customer'))).toBe(false);
+    }, 90_000);
+
     it(`a send that fails shows Meta's code and reason (${viewport})`, async () => {
       // Chitra Iyer is not on WhatsApp: every send fails with 131026.
       const { page } = await env.newPage(viewport, { email: OWNER_EMAIL });
