@@ -13,7 +13,7 @@ export interface SpawnedSamvad {
 }
 
 /** Runs `samvad start` as a real child process on a free port and waits until it is ready. */
-export async function spawnSamvad(args: string[], env: Record<string, string>, readyTimeoutMs = 30_000): Promise<SpawnedSamvad> {
+export async function spawnSamvad(args: string[], env: Record<string, string>, readyTimeoutMs = 90_000): Promise<SpawnedSamvad> {
   const child = spawn(process.execPath, [BIN, 'start', '--port', '0', ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -25,9 +25,9 @@ describe('webhook delivery to local receivers', () => {
   let workspaceId: string;
   const receivers: Receiver[] = [];
   beforeAll(async () => {
-    // 5 s: short enough for the silent receiver's timeouts to show, long enough that a healthy
+    // 15 s: short enough for the silent receiver's timeouts to show, long enough that a healthy
     // receiver's 200 is not cut off on a busy machine (a timed-out 200 is rightly sent again).
-    app = await startTestApp({ env: { SAMVAD_WEBHOOKS_ALLOW_PRIVATE: '1', SAMVAD_WEBHOOK_TIMEOUT_MS: '5000' } });
+    app = await startTestApp({ env: { SAMVAD_WEBHOOKS_ALLOW_PRIVATE: '1', SAMVAD_WEBHOOK_TIMEOUT_MS: '15000' } });
     workspaceId = await workspaceIdOf(app);
   });
   afterAll(async () => {
