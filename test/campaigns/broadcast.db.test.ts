@@ -50,8 +50,10 @@ describe('a broadcast to a list of phones', () => {
     expect(new Set(msgs.map((m) => m.recipient)).size).toBe(40);
     expect(msgs).toHaveLength(40);
     for (const phone of phones(40)) {
-      const chat = (await (await fetch(`${app.url}/emulator/users/${phone}/chat`)).json()) as { messages: { from: string; type: string }[] };
-      expect(chat.messages.filter((m) => m.from === 'business' && m.type === 'template')).toHaveLength(1);
+      const templates = async () => ((await (await fetch(`${app.url}/emulator/users/${phone}/chat`)).json()) as { messages: { from: string; type: string }[] }).messages.filter((m) => m.from === 'business' && m.type === 'template');
+      const got = await waitFor(templates, (t) => t.length > 0);
+      if (got.length !== 1) console.log('CHAT', phone, JSON.stringify(got));
+      expect(got).toHaveLength(1);
     }
     const recipients = await api(app, 'GET', `/api/v1/campaigns/${id}/recipients?state=skipped`);
     expect(recipients.body.data).toHaveLength(1);
