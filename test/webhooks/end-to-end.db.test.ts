@@ -14,6 +14,14 @@ describe('webhooks from a real send', () => {
     app = await startTestApp({ env: { SAMVAD_WEBHOOKS_ALLOW_PRIVATE: '1' } });
     rx = await startReceiver('e2e-secret-123');
     expect((await createEndpointViaApi(app, { url: rx.url, secret: 'e2e-secret-123' })).status).toBe(201);
+    // Like Meta, the emulator sometimes skips `delivered` for a message read within a second (10 %
+    // by default); Asha reads after 1.5 s here so the test can insist on all three statuses.
+    const patched = await fetch(`${app.url}/emulator/users/919800000001`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ behaviour: { readDelayMs: 1500 } }),
+    });
+    expect(patched.status).toBe(200);
   });
   afterAll(async () => {
     await rx?.close();
