@@ -36,8 +36,9 @@ export interface Database {
 }
 
 export interface Notifications {
-  notify(channel: string): Promise<void>;
-  listen(channel: string, fn: () => void): Promise<() => Promise<void>>;
+  /** `payload` (PostgreSQL: under 8,000 bytes) reaches every listener of the channel in every process. */
+  notify(channel: string, payload?: string): Promise<void>;
+  listen(channel: string, fn: (payload: string) => void): Promise<() => Promise<void>>;
 }
 
 export async function pingDb(db: Db): Promise<void> {

@@ -45,7 +45,7 @@ export function openPostgres(options: PostgresOptions): Database {
   pool.on('error', (err) => options.logger.warn({ err }, 'idle PostgreSQL connection failed'));
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   const prefix = schema ? `${schema}_` : '';
-  const listeners = new Map<string, Set<() => void>>();
+  const listeners = new Map<string, Set<(payload: string) => void>>();
   let listenClient: pg.Client | undefined;
   let connecting: Promise<pg.Client> | undefined;
   let closed = false;
@@ -57,7 +57,7 @@ export function openPostgres(options: PostgresOptions): Database {
     connecting ??= (async () => {
       const client = new pg.Client(clientConfig(options));
       client.on('notification', (msg) => {
-        for (const fn of listeners.get(msg.channel) ?? []) fn();
+        for (const fn of listeners.get(msg.channel) ?? []) fn(msg.payload ?? '');
       });
       client.on('error', (err) => {
         options.logger.warn({ err }, 'LISTEN connection failed; reconnecting');
@@ -95,8 +95,8 @@ export function openPostgres(options: PostgresOptions): Database {
     },
     ping: () => pingDb(db),
     notifications: {
-      async notify(channel) {
-        await pool.query('select pg_notify($1, $2)', [prefix + channel, '']);
+      async notify(channel, payload = '') {
+        await pool.query('select pg_notify($1, $2)', [prefix + channel, payload]);
       },
       async listen(channel, fn) {
         const full = prefix + channel;

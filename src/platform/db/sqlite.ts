@@ -270,8 +270,8 @@ export function openSqlite(options: SqliteOptions): Database {
     },
     ping: () => pingDb(db),
     notifications: {
-      async notify(channel) {
-        bus.emit(channel);
+      async notify(channel, payload = '') {
+        bus.emit(channel, payload);
       },
       async listen(channel, fn) {
         bus.on(channel, fn);
