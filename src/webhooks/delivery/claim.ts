@@ -99,10 +99,22 @@ export async function nextDeliveryDueAt(database: Database, nowMs: number): Prom
   return t === null || t === undefined ? undefined : Number(t);
 }
 
-/** Keeps the leases of deliveries still held (queued behind a slow receiver, or in flight). */
+/**
+ * Keeps the leases of deliveries still held (queued behind a slow receiver, or in flight).
+ *
+ * PostgreSQL: rows another transaction has locked are skipped (SKIP LOCKED) rather than waited
+ * for: the only writer holding this process's leased rows is its own outcome write, which is
+ * finishing them anyway. Waiting instead locked rows in a different order from that write, and
+ * the deadlock PostgreSQL broke by aborting the outcome write sent its deliveries again.
+ */
 export async function renewLeases(database: Database, tokens: string[], untilMs: number): Promise<void> {
   if (tokens.length === 0) return;
-  const q = sql`update webhook_deliveries set next_attempt_at = ${untilMs} where lease_token in (${sql.join(tokens)}) and state = 'pending'`;
-  if (database.dialect === 'postgres') await q.execute(database.db);
-  else await database.transaction(async (tx) => void (await q.execute(tx.db)));
+  const mine = sql`lease_token in (${sql.join(tokens)}) and state = 'pending'`;
+  if (database.dialect === 'postgres') {
+    await sql`update webhook_deliveries set next_attempt_at = ${untilMs} where id = any(array(
+      select id from webhook_deliveries where ${mine} for update skip locked
+    ))`.execute(database.db);
+  } else {
+    await database.transaction(async (tx) => void (await sql`update webhook_deliveries set next_attempt_at = ${untilMs} where ${mine}`.execute(tx.db)));
+  }
 }

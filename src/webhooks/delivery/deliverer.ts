@@ -64,6 +64,8 @@ export class WebhookDeliverer {
   private outcomes: Outcome[] = [];
   private flushing: Promise<void> | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
+  /** Outcome writes failed in a row (backs off the next try). */
+  private flushFailures = 0;
   private held = 0;
   private cleanups: (() => void | Promise<void>)[] = [];
   private readonly leaseMs: number;
@@ -258,22 +260,33 @@ export class WebhookDeliverer {
     this.scheduleFlush();
   }
 
-  private scheduleFlush() {
+  private scheduleFlush(delayMs = 2) {
     if (this.flushTimer || this.flushing) return;
     // A few ms gathers the outcomes of a burst into one transaction.
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
-      this.flushing = this.flush().finally(() => {
-        this.flushing = undefined;
-        if (this.outcomes.length > 0) this.scheduleFlush();
-      });
-    }, 2);
+      this.flushing = this.flush().then(
+        (stored) => {
+          this.flushing = undefined;
+          this.flushFailures = stored ? 0 : this.flushFailures + 1;
+          if (this.outcomes.length > 0 && this.running) this.scheduleFlush(stored ? 2 : Math.min(5_000, 50 * 2 ** this.flushFailures));
+        },
+      );
+    }, delayMs);
   }
 
-  private async flush(): Promise<void> {
+  /**
+   * Stores the outcomes gathered so far. When the write fails (a deadlock or serialization
+   * failure on PostgreSQL, the database briefly away) the outcomes go back to the front of the
+   * queue and their lease tokens stay held, so their leases keep being renewed and this process
+   * does not claim them again: dropping them would send events the receiver already took a
+   * second time. Only if the process dies first do the leases lapse and the events go out again
+   * (at least once). Resolves whether the batch was stored.
+   */
+  private async flush(): Promise<boolean> {
     const batch = this.outcomes;
     this.outcomes = [];
-    if (batch.length === 0) return;
+    if (batch.length === 0) return true;
     const { database, config, logger } = this.deps;
     try {
       const r = await recordOutcomes(database, batch, { retryMs: config.retryMs, disableAfterMs: config.disableAfterMs }, logger);
@@ -281,13 +294,15 @@ export class WebhookDeliverer {
       this.statsValue.retried += r.retried;
       this.statsValue.dead += r.dead;
     } catch (err) {
-      // The leases run out and the deliveries are attempted again (at least once).
-      logger.error({ err, outcomes: batch.length }, 'could not record webhook delivery outcomes');
+      logger.warn({ err, outcomes: batch.length, failures: this.flushFailures + 1 }, 'could not record webhook delivery outcomes; retrying');
+      this.outcomes = batch.concat(this.outcomes);
+      return false;
     }
     // Only now, with the outcome stored, may this process claim these deliveries' successors or retries.
     for (const o of batch) this.releaseToken(o.delivery.leaseToken);
     // Finished deliveries release the next of their contacts' queues.
     this.wake();
+    return true;
   }
 
   private releaseToken(t: string) {
@@ -328,7 +343,7 @@ export class WebhookDeliverer {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     await this.flushing;
-    await this.flush();
+    for (let i = 0; i < 3 && this.outcomes.length > 0 && !(await this.flush()); i++) await new Promise((r) => setTimeout(r, 100 * (i + 1)));
     for (const c of this.cleanups.splice(0)) await c();
     await Promise.all([...this.endpoints.values()].map((e) => e.poster.close()));
     this.endpoints.clear();

@@ -38,7 +38,8 @@ export async function recordOutcomes(database: Database, outcomes: Outcome[], se
     const successGroups = new Map<string, { token: string; code: number | null; at: number; ids: string[] }>();
     const okEndpoints = new Set<string>();
     const failedEndpoints = new Map<string, string>();
-    for (const o of outcomes) {
+    // In id order, so two writers touching the same rows lock them in the same order.
+    for (const o of [...outcomes].sort((a, b) => (a.delivery.id < b.delivery.id ? -1 : a.delivery.id > b.delivery.id ? 1 : 0))) {
       const d = o.delivery;
       if (o.result.ok) {
         okEndpoints.add(d.endpointId);
