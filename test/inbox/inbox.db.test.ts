@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eraseContact } from '../../src/contacts/index.ts';
+import { headCursor } from '../../src/inbox/events/read-events.ts';
 import { recordInboundMessages } from '../../src/messaging/inbound/index.ts';
 import { applyStatusUpdates } from '../../src/messaging/status/index.ts';
 import { newId } from '../../src/platform/ids.ts';
@@ -359,6 +360,61 @@ describe('inbox: assignment, teams, business hours, notes, labels, canned respon
       const names = [...buf2.matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
       expect(names).toEqual(['conversation.assignment', 'conversation.status', 'message.status']);
       req2.destroy();
+    });
+
+    it("sends typing only to the other signed-in users' streams, at once, and never stores or replays it", async () => {
+      const id = await customerWrites(nextPhone(), 'typing test');
+      const url = new URL('/api/v1/inbox/events', app.url);
+      type Ev = { id: string | undefined; event: string; data: Record<string, unknown> };
+      const open = async (headers: Record<string, string>) => {
+        const events: Ev[] = [];
+        const req = http.get(url, { headers: { ...headers, accept: 'text/event-stream' } });
+        const res = await new Promise<http.IncomingMessage>((resolve) => req.on('response', resolve));
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buf += chunk;
+          let i: number;
+          while ((i = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            const f = Object.fromEntries(block.split('\n').filter((l) => l && !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+            if (f.event) events.push({ id: f.id, event: f.event, data: JSON.parse(f.data!) });
+          }
+        });
+        return { events, close: () => req.destroy() };
+      };
+      const waitFor = async (pred: () => boolean) => {
+        for (let i = 0; i < 400 && !pred(); i++) await new Promise((r) => setTimeout(r, 25));
+        return pred();
+      };
+      const typist = await open({ cookie: agents[0]!.cookie });
+      const other = await open({ cookie: agents[2]!.cookie });
+      await new Promise((r) => setTimeout(r, 100));
+      const before = await headCursor(app.context.database, fx.workspaceId);
+      const storedBefore = await app.context.database.db.selectFrom('inbox_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+
+      const typed = await inject({ method: 'POST', url: `/api/v1/inbox/conversations/${id}/typing`, headers: agents[0]!.write });
+      expect(typed.statusCode).toBe(204);
+      expect(await waitFor(() => other.events.some((e) => e.event === 'typing'))).toBe(true);
+      const t = other.events.find((e) => e.event === 'typing')!;
+      expect(t.id).toBeUndefined();
+      expect(t.data).toMatchObject({ conversationId: id, user: { id: agents[0]!.userId, name: 'Agent A' } });
+      // A stored event after it still reaches both streams, so the typist's stream was live all along.
+      await inject({ method: 'POST', url: `/api/v1/inbox/conversations/${id}/notes`, headers: owner.write, payload: { body: 'after typing' } });
+      expect(await waitFor(() => typist.events.some((e) => e.event === 'note.created') && other.events.some((e) => e.event === 'note.created'))).toBe(true);
+      expect(typist.events.map((e) => e.event)).not.toContain('typing');
+      const storedAfter = await app.context.database.db.selectFrom('inbox_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      expect(Number(storedAfter.n) - Number(storedBefore.n)).toBe(1); // the note only
+      expect(await app.context.database.db.selectFrom('inbox_events').select('seq').where('type', '=', 'typing').execute()).toEqual([]);
+      typist.close();
+      other.close();
+
+      // Reconnecting from the position before the typing replays the note, not the typing.
+      const again = await open({ cookie: agents[2]!.cookie, 'last-event-id': before });
+      expect(await waitFor(() => again.events.some((e) => e.event === 'note.created'))).toBe(true);
+      expect(again.events.map((e) => e.event)).not.toContain('typing');
+      again.close();
     });
   });
 });

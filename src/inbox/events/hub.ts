@@ -2,12 +2,18 @@ import type { Database } from '../../platform/db/database.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { INBOX_EVENTS_CHANNEL } from './publish.ts';
 import { headCursor, readInboxEvents, type StoredInboxEvent } from './read-events.ts';
+import { INBOX_TYPING_CHANNEL, parseTyping } from './typing.ts';
+
+/** A stored event (with its cursor), or an ephemeral one (typing: no cursor, never replayed). */
+export type StreamEvent = StoredInboxEvent | { cursor?: undefined; type: string; payload: unknown; createdAt: number };
 
 interface Subscriber {
   workspaceId: string;
+  /** The signed-in user reading the stream (none for an API key): their own typing is not sent back. */
+  userId: string | undefined;
   /** Last event delivered (undefined: start at the head on the next pump). */
   cursor: string | undefined;
-  send(event: StoredInboxEvent): void;
+  send(event: StreamEvent): void;
 }
 
 const PAGE = 500;
@@ -27,6 +33,7 @@ export class InboxEventHub {
   private pumping = false;
   private again = false;
   private unlisten: (() => Promise<void>) | undefined;
+  private unlistenTyping: (() => Promise<void>) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -38,6 +45,7 @@ export class InboxEventHub {
 
   async start(): Promise<void> {
     this.unlisten = await this.database.notifications.listen(INBOX_EVENTS_CHANNEL, () => this.wake());
+    this.unlistenTyping = await this.database.notifications.listen(INBOX_TYPING_CHANNEL, (payload) => this.typing(payload));
     this.timer = setInterval(() => {
       if (this.subs.size > 0) this.wake();
     }, this.pollMs);
@@ -48,12 +56,13 @@ export class InboxEventHub {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     await this.unlisten?.();
+    await this.unlistenTyping?.();
     this.subs.clear();
   }
 
   /** Streams `workspaceId`'s events after `cursor` (or from now) to `send`; returns the unsubscribe. */
-  subscribe(workspaceId: string, cursor: string | undefined, send: (event: StoredInboxEvent) => void): () => void {
-    const sub: Subscriber = { workspaceId, cursor, send };
+  subscribe(workspaceId: string, userId: string | undefined, cursor: string | undefined, send: (event: StreamEvent) => void): () => void {
+    const sub: Subscriber = { workspaceId, userId, cursor, send };
     let set = this.subs.get(workspaceId);
     if (!set) this.subs.set(workspaceId, (set = new Set()));
     set.add(sub);
@@ -72,6 +81,16 @@ export class InboxEventHub {
     let n = 0;
     for (const s of this.subs.values()) n += s.size;
     return n;
+  }
+
+  /** A typing signal from any process: to this process's other streams of the workspace, at once, unstored. */
+  private typing(payload: string): void {
+    const t = parseTyping(payload);
+    if (!t) return;
+    for (const s of this.subs.get(t.workspaceId) ?? []) {
+      if (s.userId === t.user.id) continue;
+      s.send({ type: 'typing', payload: { conversationId: t.conversationId, user: t.user }, createdAt: t.at });
+    }
   }
 
   wake(): void {

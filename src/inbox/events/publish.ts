@@ -1,14 +1,7 @@
 import type { Tx } from '../../platform/db/database.ts';
 
-/** What the inbox's realtime stream carries. */
-export type InboxEventType =
-  | 'message.received'
-  | 'message.status'
-  | 'conversation.assignment'
-  | 'conversation.status'
-  | 'conversation.labels'
-  | 'note.created'
-  | 'typing';
+/** What the inbox's event log stores (typing is not stored: see typing.ts). */
+export type InboxEventType = 'message.received' | 'message.status' | 'conversation.assignment' | 'conversation.status' | 'conversation.labels' | 'note.created';
 
 export interface InboxEvent {
   workspaceId: string;

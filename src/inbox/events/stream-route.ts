@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../http-context.ts';
 import { AppError } from '../../platform/errors.ts';
 import { principalOf } from '../../public-api/plugin.ts';
+import { isSessionPrincipal } from '../../workspaces/people/index.ts';
 import type { InboxEventHub } from './hub.ts';
 import { isCursor } from './read-events.ts';
 
@@ -12,9 +13,10 @@ const KEEPALIVE_MS = 15_000;
 /**
  * GET /api/v1/inbox/events — Server-Sent Events for the inbox: message.received,
  * message.status, conversation.assignment, conversation.status, conversation.labels,
- * note.created, typing. Authenticated by the session cookie (EventSource sends it) or a key.
- * Each event's `id` is its position; a reconnecting EventSource sends it back as Last-Event-ID
- * and the stream resumes right after it (events are kept 3 days).
+ * note.created (stored, with an `id`), and typing of other signed-in users (ephemeral: no `id`,
+ * never replayed). Authenticated by the session cookie (EventSource sends it) or a key.
+ * Each stored event's `id` is its position; a reconnecting EventSource sends it back as
+ * Last-Event-ID and the stream resumes right after it (events are kept 3 days).
  */
 export function registerEventStreamRoute(app: FastifyInstance, ctx: AppContext, hub: InboxEventHub) {
   const open = new Set<() => void>();
@@ -29,7 +31,8 @@ export function registerEventStreamRoute(app: FastifyInstance, ctx: AppContext, 
       schema: { tags: ['inbox'], summary: 'Realtime inbox events (Server-Sent Events; resumes after Last-Event-ID)', security: [{ apiKey: [] }], querystring: Query, produces: ['text/event-stream'] },
     },
     async (request, reply) => {
-      const { workspace } = principalOf(request);
+      const principal = principalOf(request);
+      const { workspace } = principal;
       const header = request.headers['last-event-id'];
       const resume = (typeof header === 'string' && header !== '' ? header : undefined) ?? request.query.lastEventId;
       if (resume !== undefined && !isCursor(ctx.database, resume)) throw new AppError('validation_failed', `Last-Event-ID "${resume}" is not an event id of this stream`);
@@ -43,8 +46,12 @@ export function registerEventStreamRoute(app: FastifyInstance, ctx: AppContext, 
         'x-request-id': request.id,
       });
       res.write('retry: 2000\n\n');
-      const unsubscribe = hub.subscribe(workspace.id, resume, (e) => {
-        res.write(`id: ${e.cursor}\nevent: ${e.type}\ndata: ${JSON.stringify({ ...(e.payload as object), at: new Date(e.createdAt).toISOString() })}\n\n`);
+      const userId = isSessionPrincipal(principal) ? principal.user.id : undefined;
+      const unsubscribe = hub.subscribe(workspace.id, userId, resume, (e) => {
+        // An ephemeral event (typing) has no `id:` line: the browser's Last-Event-ID stays at the
+        // last stored event, so a reconnect resumes the real events without a gap.
+        const id = e.cursor !== undefined ? `id: ${e.cursor}\n` : '';
+        res.write(`${id}event: ${e.type}\ndata: ${JSON.stringify({ ...(e.payload as object), at: new Date(e.createdAt).toISOString() })}\n\n`);
       });
       const ping = setInterval(() => res.write(': keep-alive\n\n'), KEEPALIVE_MS);
       const end = () => {

@@ -7,7 +7,7 @@ import { findMemberByEmail, isSessionPrincipal, userOf } from '../../workspaces/
 import { roleAtLeast } from '../../workspaces/plans.ts';
 import { assignConversation, assignTeam, closeConversation, getConversationState, reopenConversation, unassignConversation } from '../assignment.ts';
 import { getConversationRef } from '../conversation-ref.ts';
-import { publishInboxEvents } from '../events/publish.ts';
+import { publishTyping } from '../events/typing.ts';
 import { conversationLabels, setConversationLabels } from '../labels.ts';
 import { listInbox } from '../list-inbox.ts';
 import { addNote, deleteNote, listNotes } from '../notes.ts';
@@ -149,14 +149,12 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: AppContext
 
   app.post<{ Params: Static<typeof Id> }>(
     '/inbox/conversations/:id/typing',
-    { config: { access: 'agent' }, schema: { tags, summary: 'Tell the other agents you are typing here (a "typing" event on their streams)', security, params: Id, response: { 204: Type.Null() } } },
+    { config: { access: 'agent' }, schema: { tags, summary: 'Tell the other signed-in users you are typing here (a "typing" event on their streams; not stored, not replayed)', security, params: Id, response: { 204: Type.Null() } } },
     async (request, reply) => {
       const p = principalOf(request);
       if (!isSessionPrincipal(p)) throw new AppError('bad_request', 'Typing is for signed-in dashboard users');
       const r = await ref(request);
-      await ctx.database.transaction((tx) =>
-        publishInboxEvents(tx, ctx.clock.nowMs(), [{ workspaceId: r.workspaceId, type: 'typing', payload: { conversationId: r.conversationId, user: { id: p.user.id, name: p.user.name } } }]),
-      );
+      await publishTyping(ctx.database, { workspaceId: r.workspaceId, conversationId: r.conversationId, user: { id: p.user.id, name: p.user.name }, at: ctx.clock.nowMs() });
       return reply.code(204).send();
     },
   );
