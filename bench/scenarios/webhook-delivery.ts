@@ -140,6 +140,7 @@ async function oneRound(): Promise<ScenarioFigures> {
       deliveredSkipShare: 0,
       samvadEnv: { SAMVAD_WEBHOOKS_ALLOW_PRIVATE: '1' },
       keepData: Boolean(process.env.BENCH_WH_KEEP_DATA),
+      cpuProfDir: process.env.BENCH_E2E_CPU_PROF,
     });
     const { S, auth, samvad, samvadDir } = rig;
     await json(
