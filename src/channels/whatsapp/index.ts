@@ -17,6 +17,7 @@ import { registerWebhookReceiver } from './webhooks/receiver-routes.ts';
 
 export { createWhatsAppChannel, MetaApiError, type ChannelTimeouts } from './cloud-api/channel.ts';
 export { ACCOUNT_CODES, RETRYABLE_CODES, TRANSPORT_ERROR_CODE } from './cloud-api/classify.ts';
+export { ensureInboundMedia, type InboundMediaDeps } from './media/inbound-media.ts';
 export { toBusinessNumber, type BusinessNumber } from './numbers/business-number.ts';
 export {
   addNumber,
