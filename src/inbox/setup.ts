@@ -18,6 +18,7 @@ import { registerWorkspaceInboxRoutes } from './routes/workspace-inbox-routes.ts
 import { registerConversationCardsRoute } from './routes/conversation-cards.ts';
 import { registerSendReplyRoute } from './routes/send-reply.ts';
 import { registerMarkReadRoute } from './routes/mark-read.ts';
+import { registerMessageMediaRoute } from './routes/message-media.ts';
 
 /** Realtime events are for live screens and short reconnects, not history. */
 export const INBOX_EVENTS_RETENTION_DAYS = 3;
@@ -46,4 +47,5 @@ export function registerInboxRoutes(app: FastifyInstance, ctx: AppContext): void
   registerSendReplyRoute(app, ctx);
   registerConversationCardsRoute(app, ctx);
   registerMarkReadRoute(app, ctx);
+  registerMessageMediaRoute(app, ctx);
 }

@@ -49,7 +49,7 @@ function MessageBody({ m, templates }: { m: MessageView; templates?: Template[] 
     case 'audio':
     case 'document':
     case 'sticker':
-      return <Media type={t} media={c[t] ?? {}} />;
+      return <Media type={t} media={c[t] ?? {}} src={m.direction === 'inbound' && c[t]?.id != null ? receivedMediaUrl(m.id) : c[t]?.link} inbound={m.direction === 'inbound'} />;
     case 'location': {
       const l = c.location ?? {};
       const href = `https://www.openstreetmap.org/?mlat=${l.latitude}&mlon=${l.longitude}#map=16/${l.latitude}/${l.longitude}`;
@@ -94,13 +94,19 @@ function MessageBody({ m, templates }: { m: MessageView; templates?: Template[] 
   }
 }
 
-function Media({ type, media }: { type: string; media: Record<string, any> }) {
-  const link: string | undefined = media.link;
+/** A received file, served by Samvad (kept from WhatsApp; the cookie authorises it). */
+export function receivedMediaUrl(messageId: string): string {
+  return `/api/v1/inbox/messages/${encodeURIComponent(messageId)}/media`;
+}
+
+function Media({ type, media, src, inbound }: { type: string; media: Record<string, any>; src: string | undefined; inbound: boolean }) {
+  const who = inbound ? 'from the customer' : 'sent';
   let preview: ReactNode = null;
-  if (link && (type === 'image' || type === 'sticker')) preview = <img className="bubble-img" src={link} alt={media.caption ?? `${type} sent`} loading="lazy" />;
-  else if (link && type === 'video') preview = <video className="bubble-img" src={link} controls preload="none" aria-label={media.caption ?? 'video'} />;
-  else if (link && type === 'audio') preview = <audio src={link} controls preload="none" aria-label="audio" />;
+  if (src && (type === 'image' || type === 'sticker')) preview = <img className="bubble-img" src={src} alt={media.caption ?? `${type === 'sticker' ? 'Sticker' : 'Image'} ${who}`} loading="lazy" />;
+  else if (src && type === 'video') preview = <video className="bubble-img" src={src} controls preload="metadata" aria-label={media.caption ?? `Video ${who}`} />;
+  else if (src && type === 'audio') preview = <audio src={src} controls preload="metadata" aria-label={`Voice or audio ${who}`} />;
   const icon = { image: '🖼', video: '🎬', audio: '🎤', document: '📄', sticker: '🙂' }[type] ?? '📎';
+  const name: string = media.filename ?? 'document';
   return (
     <div className="bubble-media">
       {preview ?? (
@@ -109,10 +115,15 @@ function Media({ type, media }: { type: string; media: Record<string, any> }) {
           {media.mime_type ? <span className="muted"> · {media.mime_type}</span> : null}
         </span>
       )}
-      {type === 'document' && link && (
-        <a href={link} target="_blank" rel="noreferrer">
-          Open {media.filename ?? 'document'}
-        </a>
+      {type === 'document' && src && (
+        <span className="media-actions">
+          <a href={src} target="_blank" rel="noreferrer">
+            Open {name}
+          </a>
+          <a href={src} download={name}>
+            Download<span className="visually-hidden"> {name}</span>
+          </a>
+        </span>
       )}
       {media.caption && <p className="bubble-text">{media.caption}</p>}
     </div>
