@@ -71,6 +71,42 @@ describe('sandbox phone', () => {
       await screenshot(page, `sandbox-answers-in-inbox-${viewport}`);
     }, 120_000);
 
+    it(`a photo, a voice note, a video and a document from the phone show inline in the chat (${viewport})`, async () => {
+      const c = CUSTOMER[viewport];
+      const userSends = async (body: Record<string, unknown>) => {
+        const r = await fetch(`${env.app.url}/emulator/users/${c.waId}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        expect(r.status, await r.clone().text()).toBe(201);
+      };
+      await userSends({ type: 'image', sample: 'sample.png', caption: `Photo of the box (${viewport})` });
+      await userSends({ type: 'audio', sample: 'sample.mp3', voice: true });
+      await userSends({ type: 'video', sample: 'sample.mp4' });
+      await userSends({ type: 'document', sample: 'sample.pdf', filename: `invoice-${viewport}.pdf` });
+
+      const { page } = await env.newPage(viewport, { email: OWNER_EMAIL });
+      await page.goto('/inbox');
+      await page.getByTestId('conversation-item').filter({ hasText: c.name }).click();
+      const inbound = page.locator('[data-testid="message"][data-direction="inbound"]');
+      const photo = inbound.filter({ hasText: `Photo of the box (${viewport})` }).getByRole('img', { name: `Photo of the box (${viewport})` });
+      await photo.waitFor({ timeout: 20_000 });
+      // The picture really loaded from Samvad's media route (a broken image has no natural width).
+      await expect.poll(() => photo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 20_000 }).toBeGreaterThan(0);
+      const audio = inbound.locator('[data-type="audio"] audio, audio').last();
+      await audio.waitFor();
+      expect(await audio.getAttribute('src')).toMatch(/^\/api\/v1\/inbox\/messages\/[^/]+\/media$/);
+      await inbound.locator('video').last().waitFor();
+      const open = page.getByRole('link', { name: `Open invoice-${viewport}.pdf` });
+      await open.waitFor({ timeout: 20_000 });
+      // The document link serves the PDF to the signed-in user (through the signed /media URL).
+      const pdf = await page.evaluate(async (href) => {
+        const r = await fetch(href);
+        return { status: r.status, type: r.headers.get('content-type'), url: r.url };
+      }, (await open.getAttribute('href'))!);
+      expect(pdf).toMatchObject({ status: 200, type: 'application/pdf' });
+      expect(pdf.url).toMatch(/\/media\/.+\?exp=\d+&sig=/);
+      expect(describeViolations(await seriousA11yViolations(page))).toBe('');
+      await screenshot(page, `inbox-received-media-${viewport}`);
+    }, 120_000);
+
     it(`canned response on "/", a private note and a label (${viewport})`, async () => {
       const waId = viewport === 'laptop' ? '919800000005' : '919800000001';
       const firstName = viewport === 'laptop' ? 'Esha' : 'Asha';
