@@ -1,6 +1,7 @@
 import type { RequestSetup } from '../lib/load.ts';
 import type { Scenario } from '../lib/scenario.ts';
-import { BENCH_AUTH, startBenchSamvad } from '../lib/samvad.ts';
+import { BENCH_AUTH } from '../lib/samvad.ts';
+import { startContactsSamvad } from '../contacts/samvad-server.ts';
 
 /**
  * Issue 6: POST /v1/public/track/users/ durable (group-committed) per request; target 5,000/s.
@@ -11,7 +12,7 @@ export default {
   name: 'contacts-track-users',
   description: 'Samvad POST /v1/public/track/users/ (SQLite, durable before the answer)',
   async setup() {
-    const samvad = await startBenchSamvad({});
+    const samvad = await startContactsSamvad();
     let n = 0;
     const base = 7_100_000_000 + Math.floor(Math.random() * 1_000) * 1_000_000;
     const setupRequest: RequestSetup = (req) => {

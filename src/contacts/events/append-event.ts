@@ -69,6 +69,21 @@ export async function appendContactEvent(
   return event;
 }
 
+/**
+ * Appends several events in one multi-row insert (the coalesced track-events path), in the caller's
+ * transaction; listeners are called after it commits, in order.
+ */
+export async function appendContactEvents(tx: Tx, events: ContactEvent[], nowMs: number): Promise<void> {
+  const handle = tx.db as unknown as Kysely<any>;
+  for (let i = 0; i < events.length; i += 1000) {
+    await handle
+      .insertInto('contact_events')
+      .values(events.slice(i, i + 1000).map((e) => ({ id: e.id, workspace_id: e.workspaceId, contact_id: e.contactId, name: e.name, properties: JSON.stringify(e.properties), occurred_at: e.occurredAt, created_at: nowMs })))
+      .execute();
+  }
+  if (listeners.size > 0) tx.afterCommit(() => events.forEach(emit));
+}
+
 /** Durable catch-up: the workspace's events stored after `afterId` (ids are time-ordered), oldest first. */
 export async function listContactEventsSince(db: Kysely<any>, workspaceId: string, afterId: string | null, limit = 500): Promise<ContactEvent[]> {
   let q = db.selectFrom('contact_events').selectAll().where('workspace_id', '=', workspaceId);

@@ -41,6 +41,70 @@ function optInValue(v: TraitValue): boolean | null {
   throw new AppError('validation_failed', 'traits.whatsapp_opted_in must be true or false', [{ field: 'traits.whatsapp_opted_in' }]);
 }
 
+/** What a contact holds that a track-users call can change. */
+export interface TrackedState {
+  traits: Record<string, TraitValue>;
+  tags: string[];
+  name: string | null;
+  userId: string | null;
+  createdAt: number;
+}
+
+export interface MergedUser {
+  /** The contact after the call (new objects; `current` is not changed). */
+  state: TrackedState;
+  /** Traits whose value changed (null: removed). */
+  changes: Record<string, TraitValue>;
+  newTags: string[];
+  /** whatsapp_opted_in as sent: true/false opt in/out, null clears an unknown state, undefined: not sent. */
+  optIn: boolean | null | undefined;
+}
+
+/**
+ * Applies one track-users call to a contact's state, in memory: traits replace per key (null
+ * removes), `name` and `whatsapp_opted_in` are reserved, tags are added, an earlier createdAt is
+ * kept. Throws the call's 400 (limits per contact, reserved trait types) without changing anything.
+ * Shared by the one-call path and the coalesced batch, so both apply exactly the same rules.
+ */
+export function mergeTrackedUser(current: TrackedState, input: Pick<TrackUserInput, 'traits' | 'tags' | 'userId' | 'createdAt'>): MergedUser {
+  const traits = { ...current.traits };
+  const changes: Record<string, TraitValue> = {};
+  let name = current.name;
+  let optIn: boolean | null | undefined;
+  for (const [key, value] of Object.entries(input.traits)) {
+    if (key === 'name') {
+      if (value !== null && typeof value !== 'string') throw new AppError('validation_failed', 'traits.name must be a string', [{ field: 'traits.name' }]);
+      name = value;
+      continue;
+    }
+    if (key === 'whatsapp_opted_in') {
+      optIn = optInValue(value);
+      continue;
+    }
+    if (value === null) {
+      if (key in traits) {
+        delete traits[key];
+        changes[key] = null;
+      }
+    } else if (traits[key] !== value) {
+      traits[key] = value;
+      changes[key] = value;
+    }
+  }
+  const traitCount = Object.keys(traits).length;
+  if (traitCount > CONTACT_LIMITS.traitsPerContact) {
+    throw new AppError('validation_failed', `the contact would have ${traitCount} traits; at most ${CONTACT_LIMITS.traitsPerContact} per contact (send null to remove traits)`, [{ field: 'traits' }]);
+  }
+  const have = new Set(current.tags);
+  const newTags = input.tags.filter((t) => !have.has(t));
+  if (current.tags.length + newTags.length > CONTACT_LIMITS.tagsPerContact) {
+    throw new AppError('validation_failed', `the contact would have ${current.tags.length + newTags.length} tags; at most ${CONTACT_LIMITS.tagsPerContact}`, [{ field: 'tags' }]);
+  }
+  const createdAt = input.createdAt !== undefined && input.createdAt < current.createdAt ? input.createdAt : current.createdAt;
+  const userId = input.userId !== undefined ? input.userId : current.userId;
+  return { state: { traits, tags: newTags.length > 0 ? [...current.tags, ...newTags] : current.tags, name, userId, createdAt }, changes, newTags, optIn };
+}
+
 /**
  * Track users (Interakt §5.1): creates or updates the contact identified by phone (or, with no
  * phone, by an existing `userId`). Traits replace per key (null removes), tags are added.
@@ -92,46 +156,15 @@ export async function trackUserInTx(tx: Tx, now: number, input: TrackUserInput, 
     }
   }
 
-  const traits = JSON.parse(row.traits) as Record<string, TraitValue>;
-  const changes: Record<string, TraitValue> = {};
-  let name = row.name;
-  let optIn: boolean | null | undefined;
-  for (const [key, value] of Object.entries(input.traits)) {
-    if (key === 'name') {
-      if (value !== null && typeof value !== 'string') throw new AppError('validation_failed', 'traits.name must be a string', [{ field: 'traits.name' }]);
-      name = value;
-      continue;
-    }
-    if (key === 'whatsapp_opted_in') {
-      optIn = optInValue(value);
-      continue;
-    }
-    if (value === null) {
-      if (key in traits) {
-        delete traits[key];
-        changes[key] = null;
-      }
-    } else if (traits[key] !== value) {
-      traits[key] = value;
-      changes[key] = value;
-    }
-  }
-  const traitCount = Object.keys(traits).length;
-  if (traitCount > CONTACT_LIMITS.traitsPerContact) {
-    throw new AppError('validation_failed', `the contact would have ${traitCount} traits; at most ${CONTACT_LIMITS.traitsPerContact} per contact (send null to remove traits)`, [{ field: 'traits' }]);
-  }
-  const tags = JSON.parse(row.tags) as string[];
-  const have = new Set(tags);
-  const newTags = input.tags.filter((t) => !have.has(t));
-  if (tags.length + newTags.length > CONTACT_LIMITS.tagsPerContact) {
-    throw new AppError('validation_failed', `the contact would have ${tags.length + newTags.length} tags; at most ${CONTACT_LIMITS.tagsPerContact}`, [{ field: 'tags' }]);
-  }
-  const createdAt = input.createdAt !== undefined && input.createdAt < Number(row.created_at) ? input.createdAt : undefined;
+  const merged = mergeTrackedUser({ traits: JSON.parse(row.traits) as Record<string, TraitValue>, tags: JSON.parse(row.tags) as string[], name: row.name, userId: row.user_id, createdAt: Number(row.created_at) }, input);
+  const { traits, tags, name } = merged.state;
+  const { changes, newTags, optIn } = merged;
+  const createdAt = merged.state.createdAt !== Number(row.created_at) ? merged.state.createdAt : undefined;
   await db
     .updateTable('contacts')
     .set({
       traits: JSON.stringify(traits),
-      tags: newTags.length > 0 ? JSON.stringify([...tags, ...newTags]) : row.tags,
+      tags: newTags.length > 0 ? JSON.stringify(tags) : row.tags,
       name,
       ...(input.userId !== undefined && input.userId !== row.user_id ? { user_id: input.userId } : {}),
       ...(createdAt !== undefined ? { created_at: createdAt } : {}),

@@ -3,8 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { checkTags, checkTraits } from '../../contacts/traits/trait-values.ts';
 import { CONTACT_LIMITS } from '../../contacts/limits.ts';
 import { parsePhoneInput, type ParsedPhone } from '../../contacts/phone.ts';
-import { trackUser } from '../../contacts/track/track-user.ts';
-import { trackEvent } from '../../contacts/track/track-event.ts';
+import { trackUserCoalesced } from '../../contacts/track/track-users-batch.ts';
+import { trackEventCoalesced } from '../../contacts/track/track-events-batch.ts';
 import { findCustomerById, findCustomersByPhone, getUsers, GET_USERS_MAX_LIMIT, type UserFilter } from '../../contacts/get-users.ts';
 import { isoDateMs } from '../../contacts/traits/trait-values.ts';
 import type { AppContext } from '../../http-context.ts';
@@ -124,7 +124,7 @@ export function registerTrackRoutes(app: FastifyInstance, ctx: AppContext) {
       const phone = phoneOf(body);
       const traits = checkTraits(body.traits);
       const tags = checkTags(body.tags);
-      const tracked = await trackUser(ctx.database, ctx.clock, { workspaceId: workspace.id, userId: body.userId || undefined, phone, traits, tags, createdAt: createdAtOf(body.createdAt), source: 'api' });
+      const tracked = await trackUserCoalesced(ctx.database, ctx.clock, { workspaceId: workspace.id, userId: body.userId || undefined, phone, traits, tags, createdAt: createdAtOf(body.createdAt), source: 'api' });
       return reply.code(202).send({ result: true, message: `Customer with ${tracked.contactId} updated successfully` });
     },
   );
@@ -146,7 +146,7 @@ export function registerTrackRoutes(app: FastifyInstance, ctx: AppContext) {
       const { workspace } = principalOf(request);
       const body = request.body;
       const phone = phoneOf(body);
-      const r = await trackEvent(ctx.database, ctx.clock, { workspaceId: workspace.id, userId: body.userId || undefined, phone, event: body.event, properties: body.traits, occurredAt: createdAtOf(body.createdAt) });
+      const r = await trackEventCoalesced(ctx.database, ctx.clock, { workspaceId: workspace.id, userId: body.userId || undefined, phone, event: body.event, properties: body.traits, occurredAt: createdAtOf(body.createdAt) });
       return reply.code(201).send({ result: true, message: 'Event created successfully', id: r.id });
     },
   );
