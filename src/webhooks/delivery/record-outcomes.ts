@@ -2,7 +2,7 @@ import type { Database, Tx } from '../../platform/db/database.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { retryDelayMs } from './backoff.ts';
-import type { ClaimedDelivery } from './claim.ts';
+import { promoteSuccessors, type ClaimedDelivery } from './claim.ts';
 import type { AttemptResult } from './post.ts';
 
 export interface Outcome {
@@ -78,6 +78,9 @@ export async function recordOutcomes(database: Database, outcomes: Outcome[], se
         out.delivered += Number(r.numUpdatedRows ?? 0);
       }
     }
+    // Finished heads release their contacts' next deliveries (put off while the head was out).
+    const finished = outcomes.filter((o) => o.result.ok || o.at - o.delivery.createdAt >= settings.retryMs).map((o) => o.delivery);
+    await promoteSuccessors(tx.db, finished, now);
     if (okEndpoints.size) {
       await tx.db.updateTable('webhook_endpoints').set({ failing_since: null }).where('id', 'in', [...okEndpoints]).where('failing_since', 'is not', null).execute();
     }
