@@ -268,6 +268,12 @@ async function registerDashboard(app: FastifyInstance) {
     );
     return;
   }
+  // Built assets carry a content hash in their names: browsers keep them a year without asking
+  // again (a reload of the inbox then fetches only index.html and the API answers).
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode === 200 && request.url.startsWith('/assets/')) reply.header('cache-control', 'public, max-age=31536000, immutable');
+    return payload;
+  });
   await app.register(fastifyStatic, { root: dist, prefix: '/', wildcard: false, decorateReply: false, index: ['index.html'] });
   // The dashboard routes in the browser (/inbox/…, /setup?token=…): any other GET outside the
   // APIs answers its index.html; API paths keep their JSON 404.
