@@ -65,8 +65,22 @@ export function buildUrl(path: string, query?: Query): string {
   return qs ? `${path}${path.includes('?') ? '&' : '?'}${qs}` : path;
 }
 
+/**
+ * Answers index.html's inline script asked for before the scripts loaded (the session and the
+ * inbox's first page, when a tab opens on the inbox): taken once, by the first GET of that exact
+ * URL within 10 s, so the first screen does not wait for the bundle before asking.
+ */
+function takeEarly(url: string): Promise<Response> | undefined {
+  const early = (window as { __samvadEarly?: { at: number; responses: Record<string, Promise<Response> | undefined> } }).__samvadEarly;
+  const p = early?.responses[url];
+  if (!early || !p) return undefined;
+  early.responses[url] = undefined;
+  return Date.now() - early.at < 10_000 ? p : undefined;
+}
+
 export async function request<T = unknown>(path: string, options: RequestOptions = {}): Promise<T> {
   const method = options.method ?? 'GET';
+  const url = buildUrl(path, options.query);
   const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
   let body: BodyInit | undefined;
   if (options.body instanceof FormData || options.body instanceof Blob) body = options.body;
@@ -80,7 +94,8 @@ export async function request<T = unknown>(path: string, options: RequestOptions
   }
   let response: Response;
   try {
-    response = await fetch(buildUrl(path, options.query), { method, headers, body, signal: options.signal, credentials: 'same-origin' });
+    const early = method === 'GET' && !options.headers ? takeEarly(url) : undefined;
+    response = await (early ?? fetch(url, { method, headers, body, signal: options.signal, credentials: 'same-origin' }));
   } catch (err) {
     if (options.signal?.aborted) throw err;
     throw new ApiError(0, 'network', 'The Samvad server could not be reached. Check your connection and try again.');

@@ -32,15 +32,32 @@ interface SessionState {
 const SessionContext = createContext<SessionState | undefined>(undefined);
 
 let early: Promise<SessionInfo> | undefined;
+/** The early check's answer once it is in: the provider then starts signed in (no spinner render). */
+let earlySession: SessionInfo | undefined;
 /** main.tsx asks who is signed in before React renders; the provider's first check uses that answer. */
-export function startSessionCheck() {
+export function startSessionCheck(): Promise<unknown> {
   early = api.get<SessionInfo>('/api/v1/auth/session');
-  early.catch(() => undefined);
+  return early.then(
+    (s) => {
+      earlySession = s;
+    },
+    () => undefined,
+  );
 }
 
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const [status, setStatus] = useState<SessionState['status']>('loading');
-  const [session, setSession] = useState<SessionInfo | undefined>();
+  const [first] = useState(() => {
+    const s = earlySession;
+    earlySession = undefined;
+    if (s) {
+      early = undefined;
+      setCsrfToken(s.csrfToken);
+      if (performance.getEntriesByName('samvad:session-known').length === 0) performance.mark('samvad:session-known');
+    }
+    return s;
+  });
+  const [status, setStatus] = useState<SessionState['status']>(first ? 'signed-in' : 'loading');
+  const [session, setSession] = useState<SessionInfo | undefined>(first);
   const [instance, setInstance] = useState<InstanceInfo | undefined>();
 
   const refresh = useCallback(async () => {
@@ -51,6 +68,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       setCsrfToken(s.csrfToken);
       setSession(s);
       setStatus('signed-in');
+      if (performance.getEntriesByName('samvad:session-known').length === 0) performance.mark('samvad:session-known');
     } catch (err) {
       if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
         setSession(undefined);
@@ -63,13 +81,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   useEffect(() => {
-    void refresh();
+    if (!first) void refresh();
     fetchInstance().then(setInstance, () => undefined);
     return onUnauthorized(() => {
       setSession(undefined);
       setStatus('signed-out');
     });
-  }, [refresh]);
+  }, [refresh, first]);
 
   const signedIn = useCallback((s: SessionInfo) => {
     setCsrfToken(s.csrfToken);

@@ -9,7 +9,7 @@ import { ConversationList, type ListFilters } from './ConversationList.tsx';
 import { TemplatePicker, type TemplateSend } from './TemplatePicker.tsx';
 import type { ConversationCard, Label, Member } from './types.ts';
 import { useInboxEvents, type InboxEvent } from './use-inbox-events.ts';
-import { takePrefetched } from './prefetch.ts';
+import { peekPrefetched, takePrefetched } from './prefetch.ts';
 
 type Page = { data: ConversationCard[]; nextCursor: string | null };
 
@@ -23,9 +23,11 @@ export default function InboxPage() {
   const [, navigate] = useLocation();
   const me = useSignedIn();
   const [filters, setFilters] = useState<ListFilters>({ view: 'all', status: 'open', label: '', q: '' });
-  const [items, setItems] = useState<ConversationCard[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
+  // Opened directly, the first page is often in already (prefetched): draw it in the first render.
+  const [early] = useState(() => peekPrefetched<Page>({ view: 'all', status: 'open', limit: 50 }));
+  const [items, setItems] = useState<ConversationCard[]>(early?.data ?? []);
+  const [cursor, setCursor] = useState<string | null>(early?.nextCursor ?? null);
+  const [loading, setLoading] = useState(!early);
   const [error, setError] = useState<string>();
   const [reloadKey, setReloadKey] = useState(0);
   const [version, setVersion] = useState(0);

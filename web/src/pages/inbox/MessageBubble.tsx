@@ -1,10 +1,11 @@
 import type { ReactNode } from 'react';
+import { clockTime } from './format.ts';
 import type { MessageView, Template } from './types.ts';
 
 /** One message as a chat bubble: every WhatsApp type drawn from its Cloud API object. */
 export function MessageBubble({ m, templates }: { m: MessageView; templates?: Template[] | undefined }) {
   const outbound = m.direction === 'outbound';
-  const time = m.createdAt ? new Date(m.createdAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '';
+  const time = clockTime(m.createdAt);
   return (
     <li className={outbound ? 'bubble-row out' : 'bubble-row in'} data-testid="message" data-direction={m.direction} data-type={m.type}>
       <div className="bubble">
