@@ -31,12 +31,14 @@ export interface CampaignSetup {
   /** Wakes the dispatcher of a number after its sends are committed. */
   wake: (numberId: string) => void;
   templateRefresher?: TemplateRefresher | undefined;
+  /** The dispatcher's pacing share (config `dispatchThroughputShare`, SAMVAD_DISPATCH_THROUGHPUT_PERCENT / 100). */
+  throughputShare: number;
 }
 
 /** The click-token key, the runner (not started) and what the routes need. */
 export async function createCampaignServices(s: CampaignSetup): Promise<CampaignServices> {
   const tokens = await loadClickTokens(s.database);
-  const runner = new CampaignRunner({ database: s.database, clock: s.clock, logger: s.logger.child({ component: 'campaigns' }), tokens, ttlMs: s.ttlMs, wake: s.wake, templateRefresher: s.templateRefresher });
+  const runner = new CampaignRunner({ database: s.database, clock: s.clock, logger: s.logger.child({ component: 'campaigns' }), tokens, ttlMs: s.ttlMs, wake: s.wake, templateRefresher: s.templateRefresher, throughputShare: s.throughputShare });
   // Event-triggered sends, stop rules and conversions follow tracked contact events. The hook is
   // in-process and after commit (a crash in between loses that event's effect on campaigns).
   const log = s.logger.child({ component: 'campaigns' });
@@ -50,6 +52,6 @@ export async function createCampaignServices(s: CampaignSetup): Promise<Campaign
     off();
     await stop();
   };
-  const deps: CampaignRouteDeps = { database: s.database, clock: s.clock, ttlMs: s.ttlMs, wake: s.wake, templateRefresher: s.templateRefresher, wakeRunner: wakeCampaignRunners };
+  const deps: CampaignRouteDeps = { database: s.database, clock: s.clock, ttlMs: s.ttlMs, wake: s.wake, templateRefresher: s.templateRefresher, wakeRunner: wakeCampaignRunners, throughputShare: s.throughputShare };
   return { tokens, runner, deps };
 }

@@ -76,7 +76,10 @@ const RecipientsQuery = Type.Object({
 const security = [{ apiKey: [] }];
 const tags = ['campaigns'];
 
-export interface CampaignRouteDeps extends StartDeps, ControlDeps {}
+export interface CampaignRouteDeps extends StartDeps, ControlDeps {
+  /** The dispatcher's pacing share (config `dispatchThroughputShare`), for the progress ETA. */
+  throughputShare: number;
+}
 
 /** Campaigns on the native API: create, audience uploads, start/schedule, pause, resume, cancel, retry, progress. */
 export function registerCampaignRoutes(app: FastifyInstance, ctx: AppContext) {
@@ -86,7 +89,7 @@ export function registerCampaignRoutes(app: FastifyInstance, ctx: AppContext) {
   const ws = (request: { principal?: unknown }) => principalOf(request).workspace.id;
   const view = async (workspaceId: string, id: string) => {
     const c = await loadCampaign(ctx.database, workspaceId, id);
-    return { ...toCampaign(c), progress: await campaignProgress(ctx.database, ctx.clock.nowMs(), c) };
+    return { ...toCampaign(c), progress: await campaignProgress(ctx.database, ctx.clock.nowMs(), c, { throughputShare: deps.throughputShare }) };
   };
 
   app.post<{ Body: Static<typeof CreateCampaignBody> }>(

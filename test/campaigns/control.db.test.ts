@@ -63,7 +63,7 @@ describe('campaign states', () => {
     const res = await api(app, 'POST', '/api/v1/campaigns', { name: 'big', templateName: 'order_shipped', languageCode: 'en', audience: { phones: phones(1000, 919500000000) }, variables: orderMapping, startAt: 'now' });
     expect(res.status).toBe(201);
     const id = res.body.id as string;
-    const window = windowSize(80);
+    const window = windowSize(80, app.context.config.dispatchThroughputShare);
     await waitFor(campaignQueue, (n) => n >= window - 20);
     await new Promise((r) => setTimeout(r, 500));
     expect(await campaignQueue()).toBeLessThanOrEqual(window);

@@ -36,9 +36,11 @@ const n = (v: unknown) => Number(v ?? 0);
  * Live counts of a campaign, joined from its recipient rows to their messages' current status
  * (so they follow status webhooks without this module having to), plus replies (an inbound
  * message on the conversation after the send), clicks, conversions, cost and an ETA from the
- * number's pacing (90 % of its throughput, the dispatcher's share) and messaging limit.
+ * number's pacing (its throughput × the dispatcher's configured share, `pacing.throughputShare`)
+ * and messaging limit. Callers that do not show the ETA (funnels) may omit `pacing`: the ETA is
+ * then left empty (zeros, no finish time).
  */
-export async function campaignProgress(database: Database, nowMs: number, c: CampaignRow): Promise<CampaignProgress> {
+export async function campaignProgress(database: Database, nowMs: number, c: CampaignRow, pacing?: { throughputShare: number }): Promise<CampaignProgress> {
   const db = database.db;
   const p: CampaignProgress = {
     recipients: Number(c.recipient_count),
@@ -150,11 +152,11 @@ export async function campaignProgress(database: Database, nowMs: number, c: Cam
     const goal = JSON.parse(c.conversion) as { event: string; windowMs: number };
     p.conversion = { event: goal.event, windowHours: goal.windowMs / 3_600_000, count: p.converted, rate: p.sent > 0 ? Math.round((p.converted / p.sent) * 10_000) / 10_000 : 0 };
   }
-  if (c.number_id && (c.status === 'running' || c.status === 'scheduled' || c.status === 'paused' || c.status === 'draft')) {
+  if (pacing && c.number_id && (c.status === 'running' || c.status === 'scheduled' || c.status === 'paused' || c.status === 'draft')) {
     const number = await campaignNumber(database, c).catch(() => null);
     if (number) {
-      const remaining = p.pending + p.queued + (p.audienceFrozen ? 0 : 0);
-      const rate = number.throughputMps * 0.9;
+      const remaining = p.pending + p.queued;
+      const rate = number.throughputMps * pacing.throughputShare;
       let seconds = remaining / rate;
       let limitedBy: CampaignProgress['eta']['limitedBy'] = remaining > 0 ? 'throughput' : null;
       const limit = tierLimit(number.messagingLimitTier);

@@ -20,19 +20,21 @@ export interface RunnerDeps {
   ttlMs: number;
   wake: (numberId: string) => void;
   templateRefresher?: TemplateRefresher | undefined;
+  /**
+   * The dispatcher's pacing share (SAMVAD_DISPATCH_THROUGHPUT_PERCENT / 100, config
+   * `dispatchThroughputShare`): a number's queue drains at this share of its throughput.
+   */
+  throughputShare: number;
 }
-
-/** Dispatcher pacing share (dispatcher.ts `throughputShare`): the rate the queue drains at. */
-const DRAIN_SHARE = 0.9;
 /** Seconds of sending kept queued ahead of the dispatcher per number. */
 const WINDOW_SECONDS = 3;
 const LEASE_MS = 10_000;
 const IDLE_MS = 200;
 const BUSY_MS = 10;
 
-/** Campaign sends kept in a number's dispatch queue: ~3 s of its pacing, 200 to 5,000. */
-export function windowSize(throughputMps: number): number {
-  return Math.max(200, Math.min(5_000, Math.round(throughputMps * DRAIN_SHARE * WINDOW_SECONDS)));
+/** Campaign sends kept in a number's dispatch queue: ~3 s of its pacing (throughput × the dispatcher's share), 200 to 5,000. */
+export function windowSize(throughputMps: number, throughputShare: number): number {
+  return Math.max(200, Math.min(5_000, Math.round(throughputMps * throughputShare * WINDOW_SECONDS)));
 }
 
 const runners = new Set<CampaignRunner>();
@@ -161,7 +163,7 @@ export class CampaignRunner {
       c = (await database.db.selectFrom('campaigns').selectAll().where('id', '=', c.id).executeTakeFirst()) ?? c;
     }
     const number = await campaignNumber(database, c);
-    const window = windowSize(number.throughputMps);
+    const window = windowSize(number.throughputMps, this.deps.throughputShare);
     let room = window - (await queuedCampaignSends(database.db, number.id));
     // Top up in batches once a sizeable share of the window has drained.
     if (room >= Math.min(FEED_BATCH, window / 4)) {
