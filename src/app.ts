@@ -27,6 +27,9 @@ import { setupAnalytics } from './analytics/index.ts';
 import { createEmulator, SEEDED_CUSTOMERS, type Emulator } from './emulator/index.ts';
 import { createDispatchNumberLoader } from './channels/whatsapp/numbers/load-dispatch-number.ts';
 import { createDispatcher, type Dispatcher } from './messaging/dispatch/dispatcher.ts';
+import { registerDispatchMetrics } from './messaging/dispatch/metrics.ts';
+import { registerWebhookMetrics } from './webhooks/metrics.ts';
+import type { Registry } from 'prom-client';
 import { idempotencyKeysRetention } from './messaging/send/idempotency-retention.ts';
 import { registerBuiltinErasers } from './contacts/erasure-stores.ts';
 import { optOutOnMetaRefusals } from './contacts/opt-out/meta-opt-out.ts';
@@ -163,7 +166,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       credentials: (workspaceId, numberId) => getNumberCredentials(database, whatsapp!.secrets, workspaceId, numberId),
     });
     // Campaigns: the runner feeds the dispatcher (worker roles); routes and /r/{token} click tracking.
-    context.campaigns = await createCampaignServices({ database, clock, logger, ttlMs: config.messageTtlMs, wake: wakeDispatch, templateRefresher: context.templateRefresher });
+    context.campaigns = await createCampaignServices({ database, clock, logger, ttlMs: config.messageTtlMs, wake: wakeDispatch, templateRefresher: context.templateRefresher, throughputShare: config.dispatchThroughputShare });
 
     let url = config.publicUrl;
     if (config.role !== 'worker') {
@@ -180,7 +183,10 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
           seed: true,
         });
       }
-      http = await buildHttp(context, emulator);
+      http = await buildHttp(context, emulator, (registry) => {
+        registerDispatchMetrics(registry, () => dispatcher, database, logger);
+        registerWebhookMetrics(registry, () => webhooks?.deliverer.stats(), database, logger);
+      });
       const address = await http.listen({ port: config.port, host: config.host });
       url = config.port === 0 ? address.replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost') : config.publicUrl;
       emulator?.setPublicBaseUrl(url);
@@ -228,13 +234,14 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   }
 }
 
-async function buildHttp(ctx: AppContext, emulator: Emulator | undefined): Promise<FastifyInstance> {
+async function buildHttp(ctx: AppContext, emulator: Emulator | undefined, metrics: (registry: Registry) => void): Promise<FastifyInstance> {
   const app = await createHttpServer({
     logger: ctx.logger,
     bodyLimitBytes: ctx.config.bodyLimitBytes,
     version: ctx.version,
     publicUrl: ctx.config.publicUrl,
     readiness: () => readiness(ctx.database),
+    metrics,
   });
   await app.register(async (scope) => publicApiPlugin(scope, ctx), { prefix: '/v1/public' });
   registerClickRoute(app, ctx);
