@@ -38,6 +38,25 @@ function emit(event: ContactEvent): void {
   }
 }
 
+/**
+ * A hook run inside the transaction that appends events, right after their insert: whatever it
+ * writes commits or rolls back with the events, so a crash can never keep one without the other
+ * (event-triggered campaigns, their stop rules and conversions). Keep it cheap: it runs on every
+ * append (one call per batch on the coalesced path); with no hook registered nothing runs.
+ */
+export type ContactEventsTxHook = (db: Kysely<any>, events: readonly ContactEvent[]) => Promise<void>;
+
+const txHooks: ContactEventsTxHook[] = [];
+
+/** Registers an in-transaction hook (see ContactEventsTxHook). Returns the unregister function. */
+export function onContactEventsInTransaction(hook: ContactEventsTxHook): () => void {
+  txHooks.push(hook);
+  return () => {
+    const i = txHooks.indexOf(hook);
+    if (i >= 0) txHooks.splice(i, 1);
+  };
+}
+
 function isTx(x: unknown): x is Tx {
   return typeof x === 'object' && x !== null && 'afterCommit' in x && 'db' in x;
 }
@@ -62,6 +81,7 @@ export async function appendContactEvent(
     .insertInto('contact_events')
     .values({ id: event.id, workspace_id: workspaceId, contact_id: contactId, name, properties: JSON.stringify(properties), occurred_at: atMs, created_at: nowMs })
     .execute();
+  for (const hook of txHooks) await hook(handle, [event]);
   if (listeners.size > 0) {
     if (isTx(db)) db.afterCommit(() => emit(event));
     else emit(event);
@@ -81,6 +101,7 @@ export async function appendContactEvents(tx: Tx, events: ContactEvent[], nowMs:
       .values(events.slice(i, i + 1000).map((e) => ({ id: e.id, workspace_id: e.workspaceId, contact_id: e.contactId, name: e.name, properties: JSON.stringify(e.properties), occurred_at: e.occurredAt, created_at: nowMs })))
       .execute();
   }
+  for (const hook of txHooks) await hook(handle, events);
   if (listeners.size > 0) tx.afterCommit(() => events.forEach(emit));
 }
 
