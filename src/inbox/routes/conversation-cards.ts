@@ -142,6 +142,9 @@ async function labelsOf(db: Db, workspaceId: string, items: InboxListItem[]): Pr
     .innerJoin('labels as l', 'l.id', 'cl.label_id')
     .select(['cl.number_id', 'cl.contact_id', 'l.name'])
     .where('cl.workspace_id', '=', workspaceId)
+    // number_id first: the primary key (number_id, contact_id, label_id) then finds each row; by
+    // contact_id alone the table was scanned whole on every list call.
+    .where('cl.number_id', 'in', [...new Set(items.map((i) => i.numberId))])
     .where('cl.contact_id', 'in', [...new Set(items.map((i) => i.contactId))])
     .orderBy('l.name')
     .execute();
