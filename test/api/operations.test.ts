@@ -29,6 +29,23 @@ describe('operations endpoints', () => {
     expect(text).toMatch(/samvad_process_resident_memory_bytes/);
   });
 
+  it("exposes dispatch and webhook delivery figures: outcomes, numbers owned, the queue and the backlog", async () => {
+    const send = await fetch(`${app.url}/v1/public/message/`, {
+      method: 'POST',
+      headers: { authorization: app.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ fullPhoneNumber: '919800000002', type: 'Template', template: { name: 'hello_world', languageCode: 'en_US' } }),
+    });
+    expect(send.status).toBe(201);
+    const metrics = async () => (await fetch(`${app.url}/metrics`)).text();
+    await expect.poll(metrics, { timeout: 20_000, interval: 200 }).toMatch(/samvad_dispatch_outcomes_total\{outcome="accepted"\} [1-9]/);
+    const text = await metrics();
+    expect(text).toMatch(/samvad_dispatch_outcomes_total\{outcome="throttled"\} 0/);
+    expect(text).toMatch(/samvad_dispatch_numbers_owned 1/);
+    expect(text).toMatch(/# TYPE samvad_dispatch_queue_depth gauge/);
+    expect(text).toMatch(/samvad_webhook_backlog 0/);
+    expect(text).toMatch(/samvad_webhook_deliveries_total\{outcome="attempts"\} 0/);
+  });
+
   it('serves the OpenAPI document generated from the route schemas', async () => {
     const doc = (await (await fetch(`${app.url}/docs/json`)).json()) as { openapi: string; paths: Record<string, Record<string, { requestBody?: unknown }>> };
     expect(doc.openapi).toMatch(/^3\./);

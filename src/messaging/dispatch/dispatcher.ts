@@ -4,7 +4,7 @@ import type { Database } from '../../platform/db/database.ts';
 import { randomUUID } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { DISPATCH_CHANNEL } from './enqueue-dispatch.ts';
-import { inboundMeter } from './inbound-meter.ts';
+import { decodeDebits, INBOUND_CHANNEL, relayInboundDebits } from './inbound-meter.ts';
 import { acquireLease, liveLeases, releaseLease, renewLease } from './lease.ts';
 import { NumberRunner, type RunnerSettings } from './number-runner.ts';
 import { numbersWithWork } from './queue-reads.ts';
@@ -173,7 +173,17 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       running = true;
       readyPromise = new Promise((r) => (markReady = r));
       const offJump = clock.onJump(() => wakeLocal());
-      const offInbound = inboundMeter.subscribe((numberId, n) => runners.get(numberId)?.debitInbound(n));
+      // Inbound messages recorded in any process debit the bucket of the number this one owns;
+      // this process runs webhook jobs too (every non-API role does), so it relays its own.
+      const offRelay = relayInboundDebits(database, (err) => logger.warn({ err }, 'could not send inbound debits to the dispatchers'));
+      const inbound = database.notifications
+        .listen(INBOUND_CHANNEL, (payload) => {
+          for (const [numberId, n] of decodeDebits(payload)) runners.get(numberId)?.debitInbound(n);
+        })
+        .catch((err: unknown) => {
+          logger.warn({ err }, 'could not LISTEN for inbound debits; pacing will not count inbound messages');
+          return undefined;
+        });
       const listening = database.notifications.listen(DISPATCH_CHANNEL, () => wakeLocal()).catch((err: unknown) => {
         logger.warn({ err }, 'could not LISTEN for dispatch wake-ups; polling only');
         return undefined;
@@ -188,7 +198,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
           if (!renewCtrl.signal.aborted) await renewAll();
         }
       })();
-      cleanups = [() => void offJump(), () => void offInbound(), async () => (renewCtrl.abort(), await renewing), async () => void (await (await listening)?.())];
+      cleanups = [() => void offJump(), () => offRelay(), async () => void (await (await inbound)?.()), async () => (renewCtrl.abort(), await renewing), async () => void (await (await listening)?.())];
       loopDone = listening.then(() => loop());
     },
     ready: () => readyPromise,

@@ -9,6 +9,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from '../logger.ts';
 import { newId } from '../ids.ts';
 import { interaktErrorBody, mapError, nativeErrorBody } from './error-format.ts';
+import type { Registry } from 'prom-client';
 import { registerMetrics } from './metrics.ts';
 
 export interface HttpServerOptions {
@@ -18,6 +19,8 @@ export interface HttpServerOptions {
   publicUrl: string;
   /** Database reachable and migrations applied. */
   readiness: () => Promise<{ ready: boolean; reason?: string }>;
+  /** Adds the modules' own metrics (dispatch, webhook delivery) to the /metrics registry. */
+  metrics?: (registry: Registry) => void;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -96,7 +99,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
 
-  registerMetrics(app);
+  options.metrics?.(registerMetrics(app));
   app.get('/healthz', { schema: { tags: ['operations'], summary: 'The process is up' } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { tags: ['operations'], summary: 'The database answers and every migration is applied' } }, async (_request, reply) => {
     const r = await options.readiness().catch((err: unknown) => ({ ready: false, reason: err instanceof Error ? err.message : 'database unreachable' }));
