@@ -84,6 +84,26 @@ describe('segments (/api/v1/segments)', () => {
     ).toEqual(['a']);
   });
 
+  it('counts mixes of sets, negations and contact columns as its member list has them (compound count form and its fallback)', async () => {
+    expect(await members({ match: 'all', conditions: [{ type: 'tag', tag: 'vip' }, { type: 'event', event: 'Order Placed', op: 'did_not', withinDays: 30 }] })).toEqual(['c', 'f']);
+    // a has three orders and b two: each counted once.
+    expect(await members({ conditions: [{ type: 'event', event: 'Order Placed' }] })).toEqual(['a', 'b', 'd']);
+    expect(await members({ match: 'any', conditions: [{ type: 'event', event: 'Order Placed' }] })).toEqual(['a', 'b', 'd']);
+    expect(
+      await members({
+        match: 'all',
+        conditions: [
+          { type: 'trait', trait: 'city', op: 'exists' },
+          { type: 'tag', tag: 'vip', op: 'not_has' },
+          { type: 'trait', trait: 'phone_number', op: 'ne', val: '9876520001' },
+        ],
+      }),
+    ).toEqual(['d', 'e']);
+    expect(await members({ match: 'all', conditions: [{ type: 'event', event: 'Order Placed', op: 'at_least', count: 2 }, { type: 'trait', trait: 'plan', op: 'ne', val: 'gold' }] })).toEqual(['b']);
+    expect(await members({ match: 'any', conditions: [{ type: 'tag', tag: 'vip' }, { type: 'event', event: 'Order Placed', op: 'did_not' }] })).toEqual(['a', 'c', 'e', 'f']);
+    expect(await members({ match: 'any', conditions: [{ type: 'trait', trait: 'plan', op: 'eq', val: 'gold' }, { type: 'event', event: 'Product Added To Cart' }] })).toEqual(['a', 'c', 'd', 'e']);
+  });
+
   it('streams members and tag members in batches (contract 2)', async () => {
     const created = await api.call('POST', '/api/v1/segments', { name: 'everyone-with-city', definition: { conditions: [{ type: 'trait', trait: 'city', op: 'exists' }] } });
     const batches: string[][] = [];

@@ -10,7 +10,7 @@ import { autoMapping, checkMapping, type ImportMapping } from './mapping.ts';
 import { rowReader, type ImportRow, type RowError } from './row-to-contact.ts';
 
 export const IMPORT_JOB = 'contacts.import';
-export const IMPORT_BATCH_ROWS = 2000;
+export const IMPORT_BATCH_ROWS = 5000;
 
 /** Thrown when the worker is stopping: the job is retried (and resumes from its checkpoint). */
 class ImportInterrupted extends Error {}

@@ -173,38 +173,69 @@ function columnPredicate(spec: { col: string; kind: 'text' | 'time' | 'bool' }, 
   }
 }
 
-/** A set of contact ids of the workspace (select contact_id …), or with `probe` an exists() for contact c. */
-function contactSet(mode: Mode, from: RawBuilder<unknown>, alias: string, where: RawBuilder<unknown>): RawBuilder<unknown> {
-  const a = sql.raw(alias);
-  if (mode === 'set') return sql`c.id in (select ${a}.contact_id from ${from} ${a} where ${where})`;
-  return sql`exists (select 1 from ${from} ${a} where ${where} and ${a}.contact_id = c.id)`;
+/**
+ * A condition compiled once, then shaped per use: a predicate on contacts `c` (column traits), or
+ * a set of contact ids drawn from one table (`from` as `alias`, rows matching `where`; with
+ * `atLeast` > 1, contacts with at least that many such rows), possibly negated.
+ */
+type ConditionParts =
+  | { kind: 'column'; expr: RawBuilder<unknown> }
+  | { kind: 'set'; from: RawBuilder<unknown>; alias: string; where: RawBuilder<unknown>; atLeast: number; negated: boolean };
+
+function setOf(from: string, alias: string, where: RawBuilder<unknown>, negated = false, atLeast = 1): ConditionParts {
+  return { kind: 'set', from: sql.raw(from), alias, where, atLeast, negated };
 }
 
-function negate(x: RawBuilder<unknown>): RawBuilder<unknown> {
-  return sql`not (${x})`;
+/** `select contact_id` of a set condition (its members, ignoring negation). */
+function selectIds(p: Extract<ConditionParts, { kind: 'set' }>): RawBuilder<unknown> {
+  const a = sql.raw(p.alias);
+  if (p.atLeast > 1) return sql`select ${a}.contact_id from ${p.from} ${a} where ${p.where} group by ${a}.contact_id having count(*) >= ${p.atLeast}`;
+  return sql`select ${a}.contact_id from ${p.from} ${a} where ${p.where}`;
 }
 
-/** Compiles one condition for workspace `ws` at time `nowMs`. */
+/** A set condition as a predicate on contact c: `c.id in (…)` (set) or a per-contact lookup (probe). */
+function setPredicate(p: Extract<ConditionParts, { kind: 'set' }>, mode: Mode): RawBuilder<unknown> {
+  const a = sql.raw(p.alias);
+  let x: RawBuilder<unknown>;
+  if (mode === 'set') x = sql`c.id in (${selectIds(p)})`;
+  else if (p.atLeast > 1) x = sql`(select count(*) from ${p.from} ${a} where ${p.where} and ${a}.contact_id = c.id) >= ${p.atLeast}`;
+  else x = sql`exists (select 1 from ${p.from} ${a} where ${p.where} and ${a}.contact_id = c.id)`;
+  return p.negated ? sql`not (${x})` : x;
+}
+
+/** Compiles one condition for workspace `ws` at time `nowMs`, as a predicate on contacts `c`. */
 export function compileCondition(cond: Condition, ws: string, nowMs: number, mode: Mode, field = 'condition'): RawBuilder<unknown> {
+  const p = conditionParts(cond, ws, nowMs, field);
+  return p.kind === 'column' ? p.expr : setPredicate(p, mode);
+}
+
+/**
+ * A condition as a set of contact ids (`select contact_id …`) with whether the condition means
+ * "not in it"; null for a condition on a contact column. Used to count a segment by intersecting
+ * the sets (see countSegment).
+ */
+export function conditionIdSet(cond: Condition, ws: string, nowMs: number, field = 'condition'): { select: RawBuilder<unknown>; negated: boolean } | null {
+  const p = conditionParts(cond, ws, nowMs, field);
+  return p.kind === 'column' ? null : { select: selectIds(p), negated: p.negated };
+}
+
+function conditionParts(cond: Condition, ws: string, nowMs: number, field: string): ConditionParts {
   switch (cond.type) {
     case 'trait': {
       if (typeof cond.trait !== 'string' || cond.trait === '') bad(`${field}.trait`, 'is required');
       if (!TRAIT_OPS.includes(cond.op)) bad(`${field}.op`, `must be one of ${TRAIT_OPS.join(', ')}`);
-      if (cond.trait === 'tags') return compileTagsFilter(cond, ws, mode, field);
+      if (cond.trait === 'tags') return tagsFilterParts(cond, ws, field);
       const col = COLUMNS[cond.trait];
-      if (col) return columnPredicate(col, cond.op, cond.val, `${field}.val`);
-      const traits = sql.raw('contact_traits');
+      if (col) return { kind: 'column', expr: columnPredicate(col, cond.op, cond.val, `${field}.val`) };
       const base = sql`t.workspace_id = ${ws} and t.key = ${cond.trait}`;
-      if (cond.op === 'ne') return negate(contactSet(mode, traits, 't', sql`${base} and ${traitRowPredicate('eq', cond.val, `${field}.val`)}`));
-      if (cond.op === 'not_exists') return negate(contactSet(mode, traits, 't', base));
-      return contactSet(mode, traits, 't', sql`${base} and ${traitRowPredicate(cond.op, cond.val, `${field}.val`)}`);
+      if (cond.op === 'ne') return setOf('contact_traits', 't', sql`${base} and ${traitRowPredicate('eq', cond.val, `${field}.val`)}`, true);
+      if (cond.op === 'not_exists') return setOf('contact_traits', 't', base, true);
+      return setOf('contact_traits', 't', sql`${base} and ${traitRowPredicate(cond.op, cond.val, `${field}.val`)}`);
     }
     case 'tag': {
       if (typeof cond.tag !== 'string' || cond.tag === '') bad(`${field}.tag`, 'is required');
-      const has = contactSet(mode, sql.raw('contact_tags'), 'g', sql`g.workspace_id = ${ws} and g.tag = ${cond.tag}`);
-      if (cond.op === 'not_has') return negate(has);
-      if (cond.op !== undefined && cond.op !== 'has') bad(`${field}.op`, 'must be "has" or "not_has"');
-      return has;
+      if (cond.op !== undefined && cond.op !== 'has' && cond.op !== 'not_has') bad(`${field}.op`, 'must be "has" or "not_has"');
+      return setOf('contact_tags', 'g', sql`g.workspace_id = ${ws} and g.tag = ${cond.tag}`, cond.op === 'not_has');
     }
     case 'event': {
       if (typeof cond.event !== 'string' || cond.event === '') bad(`${field}.event`, 'is required');
@@ -217,14 +248,9 @@ export function compileCondition(cond: Condition, ws: string, nowMs: number, mod
         where = sql`${where} and e.occurred_at >= ${Math.floor(nowMs - cond.withinDays * DAY_MS)}`;
       }
       // "at least n": the set of contacts with ≥ n such events; at_most n = not at_least n+1; did_not = not at_least 1.
-      const atLeast = (n: number) => {
-        if (n === 1) return contactSet(mode, sql.raw('contact_events'), 'e', where);
-        if (mode === 'set') return sql`c.id in (select e.contact_id from contact_events e where ${where} group by e.contact_id having count(*) >= ${n})`;
-        return sql`(select count(*) from contact_events e where ${where} and e.contact_id = c.id) >= ${n}`;
-      };
-      if (op === 'at_least') return atLeast(count);
-      if (op === 'at_most') return negate(atLeast(count + 1));
-      if (op === 'did_not') return negate(atLeast(1));
+      if (op === 'at_least') return setOf('contact_events', 'e', where, false, count);
+      if (op === 'at_most') return setOf('contact_events', 'e', where, true, count + 1);
+      if (op === 'did_not') return setOf('contact_events', 'e', where, true, 1);
       bad(`${field}.op`, 'must be at_least, at_most or did_not');
     }
     // eslint-disable-next-line no-fallthrough
@@ -238,7 +264,7 @@ export function compileCondition(cond: Condition, ws: string, nowMs: number, mod
         where = sql`${where} and x.occurred_at >= ${Math.floor(nowMs - cond.lookbackDays * DAY_MS)}`;
       }
       where = sql`${where} and not exists (select 1 from contact_events y where y.workspace_id = ${ws} and y.name = ${cond.notFollowedBy} and y.contact_id = x.contact_id and y.occurred_at >= x.occurred_at and y.occurred_at <= x.occurred_at + ${cond.withinMs})`;
-      return contactSet(mode, sql.raw('contact_events'), 'x', where);
+      return setOf('contact_events', 'x', where);
     }
     default:
       bad(`${field}.type`, 'must be trait, tag, event or event_not_followed');
@@ -246,24 +272,23 @@ export function compileCondition(cond: Condition, ws: string, nowMs: number, mod
 }
 
 /** Get Users' `tags` pseudo-trait: eq/contains/in a tag; ne/not_exists: without it. */
-function compileTagsFilter(cond: TraitCondition, ws: string, mode: Mode, field: string): RawBuilder<unknown> {
-  const tags = sql.raw('contact_tags');
+function tagsFilterParts(cond: TraitCondition, ws: string, field: string): ConditionParts {
   const base = sql`g.workspace_id = ${ws}`;
   switch (cond.op) {
     case 'eq':
-      return contactSet(mode, tags, 'g', sql`${base} and g.tag = ${String(scalar(cond.val, `${field}.val`))}`);
+      return setOf('contact_tags', 'g', sql`${base} and g.tag = ${String(scalar(cond.val, `${field}.val`))}`);
     case 'ne':
-      return negate(contactSet(mode, tags, 'g', sql`${base} and g.tag = ${String(scalar(cond.val, `${field}.val`))}`));
+      return setOf('contact_tags', 'g', sql`${base} and g.tag = ${String(scalar(cond.val, `${field}.val`))}`, true);
     case 'in': {
       if (!Array.isArray(cond.val) || cond.val.length === 0 || cond.val.length > 1000) bad(`${field}.val`, 'must be a non-empty array for op "in"');
-      return contactSet(mode, tags, 'g', sql`${base} and g.tag in (${sql.join(cond.val.map((v, i) => String(scalar(v, `${field}.val[${i}]`))))})`);
+      return setOf('contact_tags', 'g', sql`${base} and g.tag in (${sql.join(cond.val.map((v, i) => String(scalar(v, `${field}.val[${i}]`))))})`);
     }
     case 'contains':
-      return contactSet(mode, tags, 'g', sql`${base} and lower(g.tag) like ${`%${escapeLike(String(scalar(cond.val, `${field}.val`)).toLowerCase())}%`} escape '\\'`);
+      return setOf('contact_tags', 'g', sql`${base} and lower(g.tag) like ${`%${escapeLike(String(scalar(cond.val, `${field}.val`)).toLowerCase())}%`} escape '\\'`);
     case 'exists':
-      return contactSet(mode, tags, 'g', base);
+      return setOf('contact_tags', 'g', base);
     case 'not_exists':
-      return negate(contactSet(mode, tags, 'g', base));
+      return setOf('contact_tags', 'g', base, true);
     default:
       bad(`${field}.op`, 'for tags must be eq, ne, in, contains, exists or not_exists');
   }

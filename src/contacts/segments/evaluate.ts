@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../platform/db/database.ts';
-import { compileSegment, type SegmentDefinition } from './definition.ts';
+import { compileSegment, compileSegmentIdSet, type SegmentDefinition } from './definition.ts';
 
 /** Contacts of the workspace that are not erased, matching `where` (on alias c). */
 export async function countContactsWhere(db: Kysely<any>, workspaceId: string, where: RawBuilder<unknown>): Promise<number> {
@@ -10,7 +10,11 @@ export async function countContactsWhere(db: Kysely<any>, workspaceId: string, w
 
 /** Counts a segment's members now (no precomputed counts: every call evaluates the definition). */
 export async function countSegment(db: Kysely<any>, workspaceId: string, def: SegmentDefinition, nowMs: number): Promise<number> {
-  return countContactsWhere(db, workspaceId, compileSegment(def, workspaceId, nowMs, 'set'));
+  const ids = compileSegmentIdSet(def, workspaceId, nowMs);
+  if (!ids) return countContactsWhere(db, workspaceId, compileSegment(def, workspaceId, nowMs, 'set'));
+  // The members from the compound set query, then only they are checked against contacts (live, this workspace, column conditions).
+  const r = await sql<{ n: number | string }>`select count(*) as n from (${ids.select}) s join contacts c on c.id = s.contact_id where c.workspace_id = ${workspaceId} and c.erased_at is null${ids.where ? sql` and ${ids.where}` : sql``}`.execute(db);
+  return Number(r.rows[0]?.n ?? 0);
 }
 
 /**
