@@ -12,6 +12,7 @@ import { loadCampaign } from './run/control.ts';
 import { parseStartTime } from './schedule-time.ts';
 import type { CampaignType } from './tables.ts';
 import { checkTrigger, type TriggerDef } from './triggers/trigger-def.ts';
+import { campaignInterestChanged } from './triggers/interest-cache.ts';
 
 export interface AudienceInput {
   phones?: string[] | undefined;
@@ -157,6 +158,8 @@ export async function createCampaign(deps: TemplateDeps, workspaceId: string, in
         updated_at: now,
       })
       .execute();
+    // An Ongoing campaign runs from now: tracked events of its names start to matter.
+    if (type === 'Ongoing') campaignInterestChanged(tx, database, workspaceId);
   });
   const row = await loadCampaign(database, workspaceId, id);
   await appendAudienceRows(database, row, audience.rows);

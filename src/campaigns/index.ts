@@ -6,8 +6,8 @@ import type { TemplateRefresher } from '../templates/index.ts';
 import { loadClickTokens, type ClickTokens } from './clicks/click-token.ts';
 import type { CampaignRouteDeps } from './routes.ts';
 import { CampaignRunner, wakeCampaignRunners } from './run/campaign-runner.ts';
-import { onContactEvent } from '../contacts/index.ts';
-import { campaignsOnContactEvent as onEvent } from './triggers/on-contact-event.ts';
+import { useCampaignEventHook } from './triggers/event-hook.ts';
+import { CAMPAIGN_INTEREST_CHANNEL, forgetCampaignInterest } from './triggers/interest-cache.ts';
 
 export { campaignsMigrations } from './migrations.ts';
 export { registerCampaignRoutes } from './routes.ts';
@@ -39,17 +39,15 @@ export interface CampaignSetup {
 export async function createCampaignServices(s: CampaignSetup): Promise<CampaignServices> {
   const tokens = await loadClickTokens(s.database);
   const runner = new CampaignRunner({ database: s.database, clock: s.clock, logger: s.logger.child({ component: 'campaigns' }), tokens, ttlMs: s.ttlMs, wake: s.wake, templateRefresher: s.templateRefresher, throughputShare: s.throughputShare });
-  // Event-triggered sends, stop rules and conversions follow tracked contact events. The hook is
-  // in-process and after commit (a crash in between loses that event's effect on campaigns).
-  const log = s.logger.child({ component: 'campaigns' });
-  const off = onContactEvent((e) => {
-    void s.database
-      .transaction((tx) => onEvent(tx.db, { workspaceId: e.workspaceId, contactId: e.contactId, name: e.name, atMs: e.occurredAt }))
-      .catch((err: unknown) => log.error({ err, event: e.name }, 'campaigns could not handle a contact event'));
-  });
+  // Event-triggered sends, stop rules and conversions are written in each tracked event's own
+  // transaction (nothing lost in a crash); campaign changes in other processes reach this one's
+  // "which event names matter" cache through NOTIFY.
+  const off = useCampaignEventHook(s.clock);
+  const unlisten = await s.database.notifications.listen(CAMPAIGN_INTEREST_CHANNEL, (workspaceId) => forgetCampaignInterest(workspaceId));
   const stop = runner.stop.bind(runner);
   runner.stop = async () => {
     off();
+    await unlisten();
     await stop();
   };
   const deps: CampaignRouteDeps = { database: s.database, clock: s.clock, ttlMs: s.ttlMs, wake: s.wake, templateRefresher: s.templateRefresher, wakeRunner: wakeCampaignRunners, throughputShare: s.throughputShare };

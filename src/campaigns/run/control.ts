@@ -4,6 +4,7 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Database, Tx } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { CampaignRow } from '../campaign.ts';
+import { campaignInterestChanged } from '../triggers/interest-cache.ts';
 
 export interface ControlDeps {
   database: Database;
@@ -145,7 +146,11 @@ export async function retryFailed(deps: ControlDeps, workspaceId: string, id: st
   }
   if (retried > 0) {
     const now = clock.nowMs();
-    await database.transaction((tx) => tx.db.updateTable('campaigns').set({ status: 'running', completed_at: null, updated_at: now }).where('id', '=', id).where('status', '=', 'completed').execute());
+    await database.transaction(async (tx) => {
+      await tx.db.updateTable('campaigns').set({ status: 'running', completed_at: null, updated_at: now }).where('id', '=', id).where('status', '=', 'completed').execute();
+      // Running again: its conversion window is open again.
+      campaignInterestChanged(tx, database, workspaceId);
+    });
   }
   return { retried, notRetryable };
 }

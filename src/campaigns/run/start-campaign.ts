@@ -8,6 +8,7 @@ import { cannotMiss, checkMappingShape, resolveValues, type VariableMapping } fr
 import { readAudience } from './audience-source.ts';
 import { loadCampaign } from './control.ts';
 import { campaignTemplate, type TemplateDeps } from './campaign-template.ts';
+import { campaignInterestChanged } from '../triggers/interest-cache.ts';
 
 export interface StartDeps extends TemplateDeps {
   database: Database;
@@ -89,6 +90,8 @@ export async function startCampaign(deps: StartDeps, workspaceId: string, id: st
       .where('status', 'in', ['draft', 'scheduled'])
       .executeTakeFirst();
     if (Number(r.numUpdatedRows) !== 1) throw new AppError('conflict', `Campaign ${id} changed while it was being started`);
+    // Its conversion event (if any) starts to matter.
+    campaignInterestChanged(tx, deps.database, workspaceId);
   });
   deps.wakeRunner();
   return loadCampaign(deps.database, workspaceId, id);

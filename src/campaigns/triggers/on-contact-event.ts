@@ -12,12 +12,13 @@ export interface ContactEventInput {
 
 /**
  * What a tracked contact event means for campaigns, written in the caller's transaction (the
- * contacts module's event hook calls this): it stops waiting sends whose `stopIf` it is, starts
+ * contacts module's in-transaction event hook calls this, see event-hook.ts): it stops waiting
+ * sends whose `stopIf` it is (of a paused campaign too: its waiting sends fire on resume), starts
  * a delayed send for each running Ongoing campaign it triggers, and records a conversion for
  * every campaign whose goal it is and that sent to this contact within the goal's window.
  */
 export async function campaignsOnContactEvent(db: Db, e: ContactEventInput): Promise<void> {
-  const ongoing = await db.selectFrom('campaigns').select(['id', 'trigger_def']).where('workspace_id', '=', e.workspaceId).where('type', '=', 'Ongoing').where('status', '=', 'running').execute();
+  const ongoing = await db.selectFrom('campaigns').select(['id', 'status', 'trigger_def']).where('workspace_id', '=', e.workspaceId).where('type', '=', 'Ongoing').where('status', 'in', ['running', 'paused']).execute();
   for (const c of ongoing) {
     const t = JSON.parse(c.trigger_def ?? '{}') as TriggerDef;
     if (t.stopIf === e.name) {
@@ -30,7 +31,7 @@ export async function campaignsOnContactEvent(db: Db, e: ContactEventInput): Pro
         .where('triggered_at', '<=', e.atMs)
         .execute();
     }
-    if (t.event === e.name) {
+    if (t.event === e.name && c.status === 'running') {
       await db
         .insertInto('campaign_triggers')
         .values({ id: newId(e.atMs), campaign_id: c.id, workspace_id: e.workspaceId, contact_id: e.contactId, state: 'waiting', reason: null, triggered_at: e.atMs, due_at: e.atMs + t.delayMinutes * 60_000, updated_at: e.atMs })
