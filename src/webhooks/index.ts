@@ -24,7 +24,7 @@ import { coalescing, registerWebhookNotifier, WEBHOOKS_CHANNEL } from './wake.ts
 export { recordEvents, type OutboundEvent } from './record-events.ts';
 export * from './payloads/index.ts';
 export { EVENT_TYPES, isEventType, type EventType } from './catalogue.ts';
-export { recordStatusEvents, recordInboundEvents, type StatusChangeInput } from './message-events.ts';
+export { recordStatusEvents, recordInboundEvents, recordCtaClickEvent, type StatusChangeInput } from './message-events.ts';
 export { eraseContactWebhookData } from './erasure.ts';
 export { signDelivery, verifyInteraktSignature, verifySamvadSignature } from './sign.ts';
 export { WebhookDeliverer } from './delivery/deliverer.ts';

@@ -242,3 +242,16 @@ export async function recordInboundEvents(tx: Tx, workspaceId: string, messageId
   }
   await recordEvents(tx, events, nowMs);
 }
+
+/**
+ * A tracked URL button was opened (campaigns' `/r/{token}`): `message_api_clicked` in Interakt's
+ * CTA shape (reference §8.6), or `message_campaign_clicked` with the same body for a campaign's
+ * message (the family rule of the status events), in the click's transaction.
+ */
+export async function recordCtaClickEvent(tx: Tx, workspaceId: string, messageId: string, click: { buttonText: string; buttonLink: string; at: number }, nowMs: number): Promise<void> {
+  const l = (await load(tx.db, workspaceId, [messageId], nowMs)).get(messageId);
+  if (!l) return;
+  const family = l.message.source === 'campaign' || l.message.campaignId ? 'campaign' : 'api';
+  const payload = buildMessageClickedEvent({ customer: l.customer, message: l.message, click: { kind: 'CTA', ...click }, at: nowMs, family });
+  await recordEvents(tx, [{ workspaceId, type: payload.type, contactId: l.contactId, payload, at: nowMs }], nowMs);
+}

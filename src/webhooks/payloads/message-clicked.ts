@@ -13,6 +13,11 @@ export interface MessageClickedEventInput {
   message: MessageInput;
   click: ClickInput;
   at: number;
+  /**
+   * 'campaign' for a campaign's message: the type becomes `message_campaign_clicked` (Samvad's
+   * addition; Interakt documents no campaign click event) with the same body. Default 'api'.
+   */
+  family?: 'api' | 'campaign' | undefined;
 }
 
 /**
@@ -21,6 +26,7 @@ export interface MessageClickedEventInput {
  */
 export function buildMessageClickedEvent(input: MessageClickedEventInput): EventBody {
   const { click } = input;
+  const type = input.family === 'campaign' ? 'message_campaign_clicked' : 'message_api_clicked';
   const customer = customerObject(input.customer);
   if (click.kind === 'QR') {
     const extraMeta = {
@@ -33,14 +39,14 @@ export function buildMessageClickedEvent(input: MessageClickedEventInput): Event
     return {
       version: '1.0',
       timestamp: naiveUtc(input.at),
-      type: 'message_api_clicked',
+      type,
       data: { customer, message: messageObject(input.message, { extraMeta }) },
     };
   }
   return {
     version: '1.0',
     timestamp: naiveUtc(input.at),
-    type: 'message_api_clicked',
+    type,
     data: {
       customer,
       message: messageObject(input.message),
