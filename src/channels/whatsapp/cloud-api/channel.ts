@@ -5,11 +5,9 @@ import type { Clock } from '../../../platform/clock.ts';
 import type { Logger } from '../../../platform/logger.ts';
 import type { MetaError, NumberCredentials, PhoneNumberInfo, ProviderTemplate, SendOutcome, WhatsAppChannel } from '../types.ts';
 import { classifySendAnswer, classifyTransportFailure, parseMetaError, TRANSPORT_ERROR_CODE } from './classify.ts';
+import { graphCall, graphUrl, MetaApiError, transportError } from './graph-call.ts';
 
-function transportError(err: unknown): MetaError {
-  const e = err as { code?: string; message?: string };
-  return { code: TRANSPORT_ERROR_CODE, title: 'Graph API unreachable', details: [e.code, e.message].filter(Boolean).join(': ') || String(err) };
-}
+export { MetaApiError } from './graph-call.ts';
 
 export interface ChannelTimeouts {
   /** TCP + TLS connect. Default 5 s. */
@@ -26,14 +24,6 @@ export const DEFAULT_CHANNEL_TIMEOUTS: ChannelTimeouts = { connectMs: 5_000, hea
 const MAX_MEDIA_BYTES = 100 * 1024 * 1024;
 
 /** A Graph call that answered with Meta's error envelope (or no answer): management calls throw it. */
-export class MetaApiError extends Error {
-  readonly meta: MetaError;
-  constructor(meta: MetaError) {
-    super(meta.code === TRANSPORT_ERROR_CODE ? meta.title + (meta.details ? `: ${meta.details}` : '') : `(#${meta.code}) ${meta.title}${meta.details ? ` — ${meta.details}` : ''}`);
-    this.name = 'MetaApiError';
-    this.meta = meta;
-  }
-}
 
 export interface CreateWhatsAppChannelOptions {
   clock: Clock;
@@ -60,33 +50,9 @@ export function createWhatsAppChannel(options: CreateWhatsAppChannelOptions): Wh
   });
   const log = options.logger;
 
-  async function graphJson(method: 'GET' | 'POST', url: URL, token: string, body?: FormData): Promise<{ status: number; json: unknown }> {
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await agent.request({
-        origin: url.origin,
-        path: url.pathname + url.search,
-        method,
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
-        ...(body ? { body } : {}),
-      });
-    } catch (err) {
-      throw new MetaApiError(transportError(err));
-    }
-    const text = await res.body.text();
-    let json: unknown = null;
-    try {
-      json = text ? JSON.parse(text) : null;
-    } catch {
-      /* not JSON */
-    }
-    if (res.statusCode >= 400) {
-      throw new MetaApiError(parseMetaError(json, res.statusCode) ?? { code: TRANSPORT_ERROR_CODE, title: `HTTP ${res.statusCode}`, httpStatus: res.statusCode, details: text.slice(0, 200) });
-    }
-    return { status: res.statusCode, json };
-  }
+  const graphJson = (method: 'GET' | 'POST', url: URL, token: string, body?: FormData) =>
+    graphCall(agent, { origin: url.origin, path: url.pathname + url.search, method, headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, ...(body ? { body } : {}) });
 
-  const graphUrl = (number: NumberCredentials, path: string) => new URL(`${number.graphBaseUrl.replace(/\/+$/, '')}/${path}`);
 
   return {
     dispatcher: agent,

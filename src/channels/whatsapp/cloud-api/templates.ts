@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
-import type { MetaError, NumberCredentials } from '../types.ts';
-import { MetaApiError } from './channel.ts';
-import { parseMetaError, TRANSPORT_ERROR_CODE } from './classify.ts';
+import type { NumberCredentials } from '../types.ts';
+import { TRANSPORT_ERROR_CODE } from './classify.ts';
+import { graphCall, graphUrl, MetaApiError } from './graph-call.ts';
 
 /**
  * Template management calls of the Cloud API (cloud-api-limits.md §5.1), added by the templates
@@ -10,12 +10,6 @@ import { parseMetaError, TRANSPORT_ERROR_CODE } from './classify.ts';
  * and message (the caller shows them); tokens go only in the Authorization header.
  */
 
-function transportError(err: unknown): MetaError {
-  const e = err as { code?: string; message?: string };
-  return { code: TRANSPORT_ERROR_CODE, title: 'Graph API unreachable', details: [e.code, e.message].filter(Boolean).join(': ') || String(err) };
-}
-
-const graphUrl = (number: NumberCredentials, path: string) => new URL(`${number.graphBaseUrl.replace(/\/+$/, '')}/${path}`);
 
 async function call(
   dispatcher: Dispatcher,
@@ -33,23 +27,7 @@ async function call(
     payload = body.bytes;
     Object.assign(headers, body.headers);
   }
-  let res: Dispatcher.ResponseData;
-  try {
-    res = await dispatcher.request({ origin: url.origin, path: url.pathname + url.search, method, headers, ...(payload !== undefined ? { body: payload } : {}) });
-  } catch (err) {
-    throw new MetaApiError(transportError(err));
-  }
-  const text = await res.body.text();
-  let json: unknown = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    /* not JSON */
-  }
-  if (res.statusCode >= 400) {
-    throw new MetaApiError(parseMetaError(json, res.statusCode) ?? { code: TRANSPORT_ERROR_CODE, title: `HTTP ${res.statusCode}`, httpStatus: res.statusCode, details: text.slice(0, 200) });
-  }
-  return json;
+  return (await graphCall(dispatcher, { origin: url.origin, path: url.pathname + url.search, method, headers, ...(payload !== undefined ? { body: payload } : {}) })).json;
 }
 
 /** Meta's create body: `{name, language, category, components, parameter_format?, message_send_ttl_seconds?, sub_category?}`. */
