@@ -59,6 +59,8 @@ export interface AcceptSendInput {
   answer: (messageId: string) => StoredAnswer;
   /** Wakes the number's dispatcher after commit. */
   wake: (numberId: string) => void;
+  /** The message's id when the caller needed it first (a tracked template's click token is signed with it); default: a new one. */
+  messageId?: string | undefined;
 }
 
 export interface AcceptedSend {
@@ -76,7 +78,7 @@ export interface AcceptedSend {
  */
 export async function acceptSend(database: Database, clock: Clock, input: AcceptSendInput): Promise<AcceptedSend> {
   const now = clock.nowMs();
-  const messageId = newId(now);
+  const messageId = input.messageId ?? newId(now);
   const answer = input.answer(messageId);
   const expiresAt = now + input.ttlMs;
   const priority = PRIORITY[input.source];
