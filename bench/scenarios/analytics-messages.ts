@@ -19,9 +19,11 @@ const HORIZON_MS = 26 * 3_600_000;
  * 30 days by day (Asia/Kolkata), on SQLite, with 1,000,000 messages spread evenly over those days
  * (3 numbers, 4 sources, a status mix, 10% inbound) and 200,000 cost ledger rows. The rollup is
  * built once from the bench process (as the recurring job would) and timed; the load rounds then
- * hit the report. Single-request medians (of 11) for: the report before the rollup (every message
- * counted live: what the rollup saves), after it, by hour over 7 days, grouped by source, costs
- * and conversations over 30 days.
+ * hit the report (identical concurrent requests share one computation, never one that started
+ * before them: see src/analytics/coalesce.ts). Single-request medians (of 11) for: the report
+ * before the rollup (every message counted live: what the rollup saves), after it, by hour over 7
+ * days, grouped by source, costs and conversations over 30 days; and 40 requests for different
+ * periods, 10 at a time (nothing shared).
  */
 export default {
   name: 'analytics-messages',
@@ -74,6 +76,7 @@ export default {
           'by hour, 7 days ms': await single(`${report}?granularity=hour&from=${isoDaysAgo(6)}`),
           'grouped by source ms': await single(`${report}?groupBy=source`),
           'costs 30 days ms': await single('/api/v1/analytics/costs'),
+          ...(await distinctReports(get)),
           'conversations 30 days ms': await single('/api/v1/analytics/conversations'),
         };
       },
@@ -84,6 +87,25 @@ export default {
     };
   },
 } satisfies Scenario & { setup(): Promise<unknown> };
+
+/**
+ * The load rounds repeat one query, which identical concurrent requests share (the report's
+ * coalescing); this is the other case: 40 requests for 40 different periods (each a distinct
+ * computation), 10 at a time.
+ */
+async function distinctReports(get: (path: string) => Promise<number>) {
+  const paths = Array.from({ length: 40 }, (_, i) => `/api/v1/analytics/messages?from=${isoDaysAgo(29 - (i % 20))}&to=${isoDaysAgo(i % 3)}&groupBy=${i % 2 ? 'source' : 'number'}`);
+  const times: number[] = [];
+  const start = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 10 }, async () => {
+      while (next < paths.length) times.push(await get(paths[next++]!));
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  return { 'distinct periods: req/s (40 requests, 10 at a time)': Math.round((paths.length / seconds) * 10) / 10, 'distinct periods: median ms': Math.round(median(times)) };
+}
 
 function isoDaysAgo(days: number): string {
   // Local date in Asia/Kolkata.
