@@ -9,7 +9,8 @@ export const BENCH_AUTH = 'Basic ' + Buffer.from(BENCH_API_KEY + ':').toString('
 /**
  * The real Samvad (`samvad start`) in a child process on a free port and a temporary data dir, with
  * a known API key and the rate limit raised so it is consulted on every request but never trips.
- * `stop()` ends it and removes its data.
+ * `stop()` ends it and removes its data. BENCH_CPU_PROF=DIR writes its V8 CPU profile to DIR
+ * (node --cpu-prof), for the scenarios that use this helper.
  */
 export async function startBenchSamvad(extraEnv: Record<string, string> = {}): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
@@ -17,7 +18,7 @@ export async function startBenchSamvad(extraEnv: Record<string, string> = {}): P
   try {
     const server = await spawnServer({
       label: 'samvad',
-      args: ['bin/samvad.js', 'start', '--port', String(port), '--data-dir', dataDir],
+      args: [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), 'bin/samvad.js', 'start', '--port', String(port), '--data-dir', dataDir],
       env: { SAMVAD_API_KEY: BENCH_API_KEY, SAMVAD_DEFAULT_RATE_LIMIT: '100000000', LOG_LEVEL: 'warn', ...extraEnv },
       readyUrl: `http://127.0.0.1:${port}/readyz`,
     });
