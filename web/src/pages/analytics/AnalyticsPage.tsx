@@ -104,14 +104,23 @@ export function AnalyticsPage() {
   const [to, setTo] = useState(() => localDate(new Date()));
   const [from, setFrom] = useState(() => localDate(new Date(Date.now() - 29 * 86400_000)));
   const [granularity, setGranularity] = useState<'day' | 'hour'>('day');
+  // Message filters the API takes (numberId, source); the campaign filter picks one funnel.
+  const [numberId, setNumberId] = useState('');
+  const [source, setSource] = useState('');
+  const [campaignId, setCampaignId] = useState('');
   const q = { from, to, granularity };
   const valid = /^\d{4}-\d{2}-\d{2}$/.test(from) && /^\d{4}-\d{2}-\d{2}$/.test(to) && from <= to;
   const key = JSON.stringify(q);
-  const messages = useApi((signal) => (valid ? api.get<MessagesReport>('/api/v1/analytics/messages', q, signal) : Promise.reject(new Error('Choose a valid range.'))), [key]);
+  const numbers = useApi((signal) => api.get<{ data: { id: string; displayPhoneNumber: string; verifiedName: string | null }[] }>('/api/v1/numbers', undefined, signal), []);
+  const messages = useApi(
+    (signal) => (valid ? api.get<MessagesReport>('/api/v1/analytics/messages', { ...q, numberId: numberId || undefined, source: source || undefined }, signal) : Promise.reject(new Error('Choose a valid range.'))),
+    [key, numberId, source],
+  );
   const conversations = useApi((signal) => (valid ? api.get<ConversationsReport>('/api/v1/analytics/conversations', q, signal) : Promise.reject(new Error('Choose a valid range.'))), [key]);
   const campaigns = useApi((signal) => (valid ? api.get<CampaignsReport>('/api/v1/analytics/campaigns', { from, to }, signal) : Promise.reject(new Error('Choose a valid range.'))), [key]);
   const costs = useApi((signal) => (valid && isAdmin ? api.get<CostsReport>('/api/v1/analytics/costs', q, signal) : Promise.resolve(undefined)), [key, isAdmin]);
   const agents = useApi((signal) => (valid && isAdmin ? api.get<AgentsReport>('/api/v1/analytics/agents', { from, to }, signal) : Promise.resolve(undefined)), [key, isAdmin]);
+  const oneFunnel = useApi((signal) => (campaignId ? api.get<CampaignFunnel>(`/api/v1/analytics/campaigns/${encodeURIComponent(campaignId)}/funnel`, undefined, signal) : Promise.resolve(undefined)), [campaignId]);
 
   const m = messages.data;
   const labels = m ? m.buckets.map((b) => bucketLabel(b.start, m.granularity)) : [];
@@ -155,7 +164,33 @@ export function AnalyticsPage() {
             { value: 'hour', label: 'Hour (up to 31 days)' },
           ]}
         />
+        <SelectField
+          label="Number"
+          value={numberId}
+          onChange={(e) => setNumberId(e.target.value)}
+          options={[{ value: '', label: 'All numbers' }, ...(numbers.data?.data ?? []).map((n) => ({ value: n.id, label: `+${n.displayPhoneNumber.replace(/^\+/, '')}${n.verifiedName ? ` (${n.verifiedName})` : ''}` }))]}
+        />
+        <SelectField
+          label="Sent by"
+          value={source}
+          onChange={(e) => setSource(e.target.value)}
+          options={[
+            { value: '', label: 'Everyone' },
+            { value: 'api', label: 'The API' },
+            { value: 'campaign', label: 'Campaigns' },
+            { value: 'agent', label: 'Agents' },
+            { value: 'automation', label: 'Automations' },
+          ]}
+        />
+        <SelectField
+          label="Campaign"
+          hint="Its funnel, under Campaigns"
+          value={campaignId}
+          onChange={(e) => setCampaignId(e.target.value)}
+          options={[{ value: '', label: 'All campaigns' }, ...(campaigns.data?.campaigns ?? []).map((c) => ({ value: c.campaignId, label: c.name }))]}
+        />
       </form>
+      {(numberId || source) && <p className="muted small">Messages are filtered by {[numberId && 'number', source && 'sender'].filter(Boolean).join(' and ')}; received messages count only when the sender is Everyone.</p>}
       {m && <p className="muted small">Times in the workspace's time zone, {m.timeZone}.</p>}
 
       <section className="card stack" aria-labelledby="messages-title">
@@ -294,6 +329,19 @@ export function AnalyticsPage() {
         {campaigns.error && <ErrorBlock message={campaigns.error} onRetry={campaigns.reload} />}
         {campaigns.data && (
           <>
+            {campaignId && oneFunnel.data && (
+              <Funnel
+                title={`Campaign ${oneFunnel.data.name}`}
+                steps={[
+                  { label: 'Sent', value: oneFunnel.data.sent },
+                  { label: 'Delivered', value: oneFunnel.data.delivered },
+                  { label: 'Read', value: oneFunnel.data.read },
+                  { label: 'Clicked', value: oneFunnel.data.clicked },
+                  { label: 'Converted', value: oneFunnel.data.converted },
+                ]}
+              />
+            )}
+            {oneFunnel.error && <ErrorBlock message={oneFunnel.error} onRetry={oneFunnel.reload} />}
             <Funnel
               title="All campaigns started in the period"
               steps={[

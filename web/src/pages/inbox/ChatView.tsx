@@ -29,6 +29,7 @@ export function ChatView({ card, members, labels, version, typingBy, onChanged }
   const messages = useApi((signal) => api.get<{ data: MessageView[] }>(`/api/v1/contacts/${card.contact.id}/messages`, { limit: 100 }, signal), [card.contact.id, version]);
   const notes = useApi((signal) => api.get<{ data: Note[] }>(`/api/v1/inbox/conversations/${id}/notes`, undefined, signal), [id, version]);
   const state = useApi((signal) => api.get<ConversationState>(`/api/v1/inbox/conversations/${id}`, undefined, signal), [id, version]);
+  const teams = useApi((signal) => api.get<{ data: { id: string; name: string; autoAssign: boolean }[] }>('/api/v1/teams', undefined, signal), []);
   const [now, setNow] = useState(Date.now());
   const [showContact, setShowContact] = useState(false);
   const endRef = useRef<HTMLLIElement>(null);
@@ -111,6 +112,33 @@ export function ChatView({ card, members, labels, version, typingBy, onChanged }
                   </option>
                 ))}
             </select>
+            {(teams.data?.data.length ?? 0) > 0 && (
+              <>
+                <label className="visually-hidden" htmlFor="team">
+                  Team
+                </label>
+                <select
+                  id="team"
+                  className="input input-sm"
+                  value={s?.teamId ?? ''}
+                  onChange={(e) => {
+                    const t = teams.data?.data.find((x) => x.id === e.target.value);
+                    if (!t) return;
+                    // The team's round robin picks an available member under its cap, if it auto-assigns.
+                    void act(() => api.post(`/api/v1/inbox/conversations/${id}/assign-team`, { teamId: t.id, autoAssign: t.autoAssign }), `Moved to team ${t.name}`);
+                  }}
+                >
+                  <option value="" disabled>
+                    No team
+                  </option>
+                  {teams.data?.data.map((t) => (
+                    <option key={t.id} value={t.id}>
+                      Team: {t.name}
+                    </option>
+                  ))}
+                </select>
+              </>
+            )}
             {s?.status === 'closed' ? (
               <Button size="sm" variant="secondary" onClick={() => void act(() => api.post(`/api/v1/inbox/conversations/${id}/reopen`), 'Reopened')}>
                 Reopen

@@ -4,7 +4,8 @@ import { api, ApiError, errorMessage } from '../../lib/api.ts';
 import { hasRole, useSignedIn } from '../../lib/session.tsx';
 import { Button, FormError, PageHeader, SelectField, TextAreaField, TextField, useToast } from '../../lib/ui/index.ts';
 import { useDebounced } from '../analytics/use-debounced.ts';
-import { emptyDraft, groupProblems, toDefinition, type ButtonDraft, type TemplateDraft } from './draft.ts';
+import { emptyDraft, groupProblems, isMediaHeader, toDefinition, type ButtonDraft, type HeaderType, type TemplateDraft } from './draft.ts';
+import { HeaderMediaUpload } from './HeaderMediaUpload.tsx';
 import { variablesIn, type Template, type TemplateProblem } from './types.ts';
 import { fillVariables, WhatsAppPreview } from './WhatsAppPreview.tsx';
 
@@ -35,6 +36,15 @@ const BUTTON_TYPES = [
   { value: 'COPY_CODE', label: 'Copy offer code' },
 ];
 
+/** The sample's signed /media link on this server (its absolute form names SAMVAD_PUBLIC_URL, which may not be how this browser reaches Samvad). */
+const sameOrigin = (url: string) => {
+  try {
+    const u = new URL(url, window.location.origin);
+    return u.pathname + u.search;
+  } catch {
+    return url;
+  }
+};
 const join = (list: string[] | undefined) => (list && list.length ? list.join(' · ') : undefined);
 
 /**
@@ -113,6 +123,8 @@ export function CreateTemplate() {
 
   const preview = {
     header: d.headerType === 'TEXT' ? fillVariables(d.header, d.headerExamples) : null,
+    headerMedia: isMediaHeader(d.headerType) ? (d.headerMedia ? `${d.headerType.toLowerCase()}: ${d.headerMedia.fileName}` : `${d.headerType.toLowerCase()} header`) : null,
+    headerImageUrl: d.headerType === 'IMAGE' && d.headerMedia ? sameOrigin(d.headerMedia.fileUrl) : null,
     body: fillVariables(d.body, d.bodyExamples),
     footer: d.footer || null,
     buttons: d.buttons.map((b) => ({ type: b.type, text: b.type === 'COPY_CODE' ? 'Copy offer code' : b.text })),
@@ -145,10 +157,25 @@ export function CreateTemplate() {
             options={[
               { value: 'NONE', label: 'No header' },
               { value: 'TEXT', label: 'Text' },
+              { value: 'IMAGE', label: 'Image (JPEG or PNG, up to 5 MB)' },
+              { value: 'VIDEO', label: 'Video (MP4, up to 16 MB)' },
+              { value: 'DOCUMENT', label: 'Document (PDF, up to 100 MB)' },
             ]}
             value={d.headerType}
-            onChange={(e) => set({ headerType: e.target.value as 'NONE' | 'TEXT' })}
+            onChange={(e) => {
+              const headerType = e.target.value as HeaderType;
+              // A sample of another kind does not fit the new header.
+              set({ headerType, headerMedia: d.headerMedia && d.headerMedia.headerFormat === headerType ? d.headerMedia : null });
+            }}
           />
+          {isMediaHeader(d.headerType) && (
+            <HeaderMediaUpload
+              kind={d.headerType}
+              media={d.headerMedia}
+              error={join(slots.get('header')) ?? join(slots.get('header.examples'))}
+              onUploaded={(headerMedia) => set({ headerMedia })}
+            />
+          )}
           {d.headerType === 'TEXT' && <TextField label="Header text" hint="Up to 60 characters, at most one variable" value={d.header} onChange={(e) => set({ header: e.target.value })} error={join(slots.get('header'))} />}
           {headerVars.map((v) => (
             <TextField key={`h-${v}`} label={`Example for header {{${v}}}`} value={d.headerExamples[v] ?? ''} onChange={(e) => set({ headerExamples: { ...d.headerExamples, [v]: e.target.value } })} />

@@ -4,6 +4,8 @@ export interface PreviewMessage {
   header?: string | null;
   /** An image/video/document header shows as a placeholder box naming its kind. */
   headerMedia?: string | null;
+  /** An image header's sample, drawn instead of the placeholder. */
+  headerImageUrl?: string | null;
   body: string;
   footer?: string | null;
   buttons?: { type: string; text: string }[];
@@ -45,7 +47,11 @@ export function WhatsAppPreview({ message, label = 'Preview of the message as th
       </figcaption>
       <div className="wa-wall">
         <div className="wa-bubble" data-testid="wa-bubble">
-          {message.headerMedia && <div className="wa-media">{message.headerMedia}</div>}
+          {message.headerImageUrl ? (
+            <img className="wa-media-img" src={message.headerImageUrl} alt={message.headerMedia ?? 'Header image'} />
+          ) : (
+            message.headerMedia && <div className="wa-media">{message.headerMedia}</div>
+          )}
           {message.header && <p className="wa-header">{formatWhatsApp(message.header)}</p>}
           <p className="wa-body">{message.body ? formatWhatsApp(message.body) : <span className="wa-placeholder">The body text appears here.</span>}</p>
           {message.footer && <p className="wa-footer">{message.footer}</p>}

@@ -10,12 +10,26 @@ export interface ButtonDraft {
   example: string;
 }
 
+export type HeaderType = 'NONE' | 'TEXT' | 'IMAGE' | 'VIDEO' | 'DOCUMENT';
+export const MEDIA_HEADERS = ['IMAGE', 'VIDEO', 'DOCUMENT'] as const;
+export const isMediaHeader = (t: HeaderType): t is 'IMAGE' | 'VIDEO' | 'DOCUMENT' => (MEDIA_HEADERS as readonly string[]).includes(t);
+
+export interface HeaderMedia {
+  fileHandle: string;
+  fileUrl: string;
+  fileName: string;
+  mimeType: string;
+  headerFormat: string;
+}
+
 export interface TemplateDraft {
   name: string;
   language: string;
   category: string;
-  headerType: 'NONE' | 'TEXT';
+  headerType: HeaderType;
   header: string;
+  /** An image/video/document header's uploaded sample (POST /api/v1/templates/media). */
+  headerMedia: HeaderMedia | null;
   body: string;
   footer: string;
   buttons: ButtonDraft[];
@@ -30,6 +44,7 @@ export const emptyDraft = (): TemplateDraft => ({
   category: 'UTILITY',
   headerType: 'NONE',
   header: '',
+  headerMedia: null,
   body: '',
   footer: '',
   buttons: [],
@@ -53,6 +68,10 @@ export function toDefinition(d: TemplateDraft): { definition: Record<string, unk
         ? { header_text_named_params: headerVars.map((v) => ({ param_name: v, example: d.headerExamples[v] ?? '' })) }
         : { header_text: headerVars.map((v) => d.headerExamples[v] ?? '') };
     components.push(c);
+    sections.push('header');
+  } else if (isMediaHeader(d.headerType)) {
+    // Meta reviews a media header with a sample: the handle of the uploaded file.
+    components.push({ type: 'HEADER', format: d.headerType, ...(d.headerMedia ? { example: { header_handle: [d.headerMedia.fileHandle] } } : {}) });
     sections.push('header');
   }
   const body: TemplateComponent = { type: 'BODY', text: d.body };
