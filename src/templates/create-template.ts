@@ -5,7 +5,8 @@ import { credentialsFor, metaRefusal, resolveTemplateNumber, type TemplateDeps }
 import { getTemplate } from './find-template.ts';
 import { templateCache } from './template-cache.ts';
 import type { Template } from './template.ts';
-import { assertValidTemplate, type TemplateDefinitionInput } from './validate-template.ts';
+import { withTrackedButtons } from './tracked-links.ts';
+import { templateProblemsError, validateTemplateDefinition, type TemplateDefinitionInput } from './validate-template.ts';
 
 export interface CreateTemplateInput extends TemplateDefinitionInput {
   /** The number whose WABA gets the template (Samvad id or Meta's phone-number id); default number when absent. */
@@ -14,6 +15,12 @@ export interface CreateTemplateInput extends TemplateDefinitionInput {
   displayName?: string | null | undefined;
   headerMediaUrl?: string | null | undefined;
   headerMediaFileName?: string | null | undefined;
+  /**
+   * Click-tracked URL buttons: button index (in the BUTTONS component, from 0) → the brand's real
+   * link. Samvad creates those buttons with SAMVAD_PUBLIC_URL/r/{{1}} and fills {{1}} with a signed
+   * click token on every send (tracked-links.ts).
+   */
+  trackedLinks?: Record<string, string> | undefined;
 }
 
 /**
@@ -23,7 +30,10 @@ export interface CreateTemplateInput extends TemplateDefinitionInput {
  * create leaves nothing. Status changes after that come only from Meta's webhooks.
  */
 export async function createTemplate(deps: TemplateDeps, workspaceId: string, input: CreateTemplateInput): Promise<Template> {
-  const def = assertValidTemplate(input);
+  const tracked = withTrackedButtons(input.components, input.trackedLinks, deps.publicUrl);
+  const { definition: def, problems } = validateTemplateDefinition({ ...input, components: tracked.components });
+  if (tracked.problems.length + problems.length > 0) throw templateProblemsError([...tracked.problems, ...problems]);
+  const trackedLinks = input.trackedLinks && Object.keys(input.trackedLinks).length > 0 ? JSON.stringify(input.trackedLinks) : null;
   const number = await resolveTemplateNumber(deps.database, workspaceId, input.numberId);
   const creds = await credentialsFor(deps, number);
   const now = deps.clock.nowMs();
@@ -60,6 +70,7 @@ export async function createTemplate(deps: TemplateDeps, workspaceId: string, in
       header_media_file_name: input.headerMediaFileName ?? null,
       display_name: input.displayName ?? null,
       source: 'samvad',
+      tracked_links: trackedLinks,
       updated_at: now,
     };
     if (existing) {

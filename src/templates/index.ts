@@ -25,3 +25,4 @@ export {
 export { checkTemplateValues, renderTemplatePreview, templateSlots, type TemplatePreview, type TemplateSlot, type TemplateValuesInput } from './render-preview.ts';
 export { variablesOf, substituteVariables } from './variables.ts';
 export { isSupportedLanguage, languageName, resolveLanguage, TEMPLATE_LANGUAGE_CODES } from './languages.ts';
+export { setTrackedLinks, trackedButtonLinks, trackedButtonUrl, isTrackedButtonUrl, TRACKED_URL_SUFFIX } from './tracked-links.ts';

@@ -62,4 +62,12 @@ export const templatesMigrations: Record<string, Migration> = {
       await db.schema.createIndex('template_events_template').on('template_events').columns(['template_id', 'seq']).execute();
     },
   },
+  // After 0090: Kysely refuses a new migration that sorts before one already applied.
+  '0091_template_tracked_links': {
+    async up(db: Kysely<any>) {
+      // JSON { "<button index>": "https://brand.example/…" }: the brand's real link behind each
+      // tracked URL button (SAMVAD_PUBLIC_URL/r/{{1}}); null when no button is tracked.
+      await db.schema.alterTable('templates').addColumn('tracked_links', 'text').execute();
+    },
+  },
 };

@@ -14,6 +14,7 @@ import { syncNumberTemplates } from './sync-number-templates.ts';
 import { listTemplateEvents } from './template-events.ts';
 import type { Template } from './template.ts';
 import { MAX_TEMPLATE_MEDIA_BYTES, uploadTemplateMedia } from './upload-template-media.ts';
+import { setTrackedLinks } from './tracked-links.ts';
 import { validateTemplateDefinition } from './validate-template.ts';
 
 const security = [{ apiKey: [] }];
@@ -57,6 +58,7 @@ export const TemplateSchema = Type.Object({
   subCategory: Type.Union([Type.String(), Type.Null()]),
   ttlSeconds: Type.Union([Type.Integer(), Type.Null()]),
   source: Type.String({ description: "'samvad' (created here) or 'sync' (imported from Meta)" }),
+  trackedLinks: Type.Record(Type.String(), Type.String(), { description: 'Click-tracked URL buttons: button index → the brand link /r/{token} redirects to' }),
   sendable: Type.Boolean({ description: 'Only APPROVED templates can be sent' }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
@@ -84,6 +86,7 @@ export function templateJson(t: Template): Static<typeof TemplateSchema> {
     subCategory: t.subCategory,
     ttlSeconds: t.ttlSeconds,
     source: t.source,
+    trackedLinks: t.trackedLinks,
     sendable: t.status === 'APPROVED',
     createdAt: new Date(t.createdAt).toISOString(),
     updatedAt: new Date(t.updatedAt).toISOString(),
@@ -99,8 +102,16 @@ const Definition = {
   message_send_ttl_seconds: Type.Optional(Type.Integer()),
   sub_category: Type.Optional(Type.String({ maxLength: 64 })),
 };
+const TrackedLinks = Type.Record(Type.String({ pattern: '^[0-9]$' }), Type.String({ maxLength: 2000 }), {
+  description:
+    'Click tracking: button index (in the BUTTONS component, from 0) → the brand link. Each named URL button is created with SAMVAD_PUBLIC_URL/r/{{1}}; every send fills {{1}} with a signed token, and /r/{token} records the click, emits message_api_clicked (CTA shape) or message_campaign_clicked, and redirects (302) to the link. A value the sender gives for such a button is appended to the link.',
+});
 export const CreateTemplateBody = Type.Object(
-  { numberId: Type.Optional(Type.String({ maxLength: 64, description: "The number whose WABA gets it (Samvad id or Meta's phone-number id); default number if absent" })), ...Definition },
+  {
+    numberId: Type.Optional(Type.String({ maxLength: 64, description: "The number whose WABA gets it (Samvad id or Meta's phone-number id); default number if absent" })),
+    ...Definition,
+    trackedLinks: Type.Optional(TrackedLinks),
+  },
   { additionalProperties: false },
 );
 const ValidateBody = Type.Object({ ...Definition, name: Type.Optional(Definition.name), language: Type.Optional(Definition.language), category: Type.Optional(Definition.category), components: Type.Optional(Definition.components) }, { additionalProperties: true });
@@ -243,6 +254,21 @@ export function registerTemplateRoutes(app: FastifyInstance, ctx: AppContext): v
       schema: { tags, summary: 'Edit a template in Meta (components replaced whole, category, TTL); a content change goes back to review', security, params: IdParams, body: EditBody, response: { 200: TemplateSchema } },
     },
     async (request) => templateJson(await editTemplate(templateDeps(ctx), workspaceOf(request), request.params.id, request.body)),
+  );
+  app.put<{ Params: Static<typeof IdParams>; Body: { trackedLinks: Record<string, string> } }>(
+    '/templates/:id/tracked-links',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: 'Set (or clear with {}) the brand links of tracked URL buttons: for a template whose URL buttons end in /r/{{1}} (e.g. created in Meta\'s tools and synced), or to change where clicks go. No review: the definition in Meta is unchanged.',
+        security,
+        params: IdParams,
+        body: Type.Object({ trackedLinks: TrackedLinks }, { additionalProperties: false }),
+        response: { 200: TemplateSchema },
+      },
+    },
+    async (request) => templateJson(await setTrackedLinks(ctx.database, workspaceOf(request), request.params.id, request.body.trackedLinks, ctx.clock.nowMs())),
   );
   app.delete<{ Params: Static<typeof IdParams> }>(
     '/templates/:id',

@@ -36,6 +36,8 @@ export interface TemplatesTable {
   display_name: string | null;
   /** 'samvad' | 'sync' */
   source: string | null;
+  /** JSON { "<button index>": brand link } of tracked URL buttons (…/r/{{1}}), or null. */
+  tracked_links?: string | null;
 }
 
 /** Meta's lifecycle events of a template (status webhooks, quality and category updates). */

@@ -47,6 +47,11 @@ export interface Template {
   displayName: string | null;
   /** 'samvad' (created here) or 'sync' (imported from Meta). */
   source: string;
+  /**
+   * Tracked URL buttons: button index → the brand's real link. The button's URL is
+   * SAMVAD_PUBLIC_URL/r/{{1}}; every send fills {{1}} with a signed click token (tracked-links.ts).
+   */
+  trackedLinks: Record<string, string>;
   createdAt: number;
   updatedAt: number;
 }
@@ -91,6 +96,7 @@ export function toTemplate(row: TemplatesTable): Template {
     headerMediaFileName: row.header_media_file_name ?? null,
     displayName: row.display_name ?? null,
     source: row.source ?? 'sync',
+    trackedLinks: parseJson<Record<string, string>>(row.tracked_links ?? null) ?? {},
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
