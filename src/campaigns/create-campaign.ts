@@ -13,6 +13,7 @@ import { parseStartTime } from './schedule-time.ts';
 import type { CampaignType } from './tables.ts';
 import { checkTrigger, type TriggerDef } from './triggers/trigger-def.ts';
 import { campaignInterestChanged } from './triggers/interest-cache.ts';
+import { trackedLinksFor } from './clicks/tracked-values.ts';
 
 export interface AudienceInput {
   phones?: string[] | undefined;
@@ -112,7 +113,7 @@ export async function createCampaign(deps: TemplateDeps, workspaceId: string, in
     if (!/^https?:\/\/\S+$/.test(link)) problems.push({ field: `trackedLinks.${idx}`, message: 'must be the http(s) link the click redirects to' });
   }
   const mapping = input.variables ?? {};
-  if (type !== 'PublicAPI') problems.push(...checkMappingShape(template, mapping, Object.keys(tracked)));
+  if (type !== 'PublicAPI') problems.push(...checkMappingShape(template, mapping, Object.keys(trackedLinksFor(template, tracked))));
   const audience = audienceOf(input.audience, type);
   if (audience.def.kind === 'segment') {
     const segmentId = audience.def.segmentId;

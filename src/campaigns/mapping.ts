@@ -63,7 +63,8 @@ function checkSources(list: VariableSource[] | undefined, expected: number, fiel
 
 /**
  * The mapping against the template's variables: every header, body and dynamic-button variable
- * mapped, nothing extra. Tracked URL buttons are filled by Samvad (the click token), not mapped.
+ * mapped, nothing extra. Tracked URL buttons are filled by Samvad (the click token); a mapping for
+ * one is optional and gives the suffix appended to the brand's link (clicks/tracked-values.ts).
  */
 export function checkMappingShape(template: Template, mapping: VariableMapping, trackedButtons: string[]): Problem[] {
   const problems: Problem[] = [];
@@ -74,7 +75,7 @@ export function checkMappingShape(template: Template, mapping: VariableMapping, 
   const given = mapping.buttons ?? {};
   for (const [idx, n] of Object.entries(slots.buttons)) {
     if (trackedButtons.includes(idx)) {
-      if (given[idx]) problems.push({ field: `variables.buttons.${idx}`, message: 'is a tracked link button: Samvad fills it with the click token; leave it out of the mapping' });
+      if (given[idx]) checkSources(given[idx], 1, `variables.buttons.${idx}`, `tracked button at index ${idx} (the value is appended to its link)`, problems);
       continue;
     }
     checkSources(given[idx], n, `variables.buttons.${idx}`, `button at index ${idx}`, problems);
@@ -110,9 +111,10 @@ function resolveOne(s: VariableSource, r: RecipientData): string | undefined {
 
 /**
  * The template values for one recipient, or the fields that have no value (a trait or column the
- * recipient lacks, with no fallback). `trackedTokens` fills tracked URL buttons.
+ * recipient lacks, with no fallback). Tracked URL buttons get their click token afterwards
+ * (clicks/tracked-values.ts), once the message id exists.
  */
-export function resolveValues(mapping: VariableMapping, r: RecipientData, trackedTokens: Record<string, string> = {}): { values: TemplateValues; missing: string[] } {
+export function resolveValues(mapping: VariableMapping, r: RecipientData): { values: TemplateValues; missing: string[] } {
   const missing: string[] = [];
   const list = (sources: VariableSource[] | undefined, field: string) =>
     (sources ?? []).map((s, i) => {
@@ -125,7 +127,6 @@ export function resolveValues(mapping: VariableMapping, r: RecipientData, tracke
   if (mapping.body?.length) values.bodyValues = list(mapping.body, 'body');
   const buttons: Record<string, string[]> = {};
   for (const [idx, sources] of Object.entries(mapping.buttons ?? {})) buttons[idx] = list(sources, `buttons.${idx}`);
-  for (const [idx, token] of Object.entries(trackedTokens)) buttons[idx] = [token];
   if (Object.keys(buttons).length > 0) values.buttonValues = buttons;
   if (mapping.fileName) values.fileName = mapping.fileName;
   return { values, missing };

@@ -18,8 +18,14 @@ describe('scheduled start times', () => {
     const t = new ClickTokens(Buffer.alloc(32, 7));
     const id = '0190f3c2-1234-7abc-8def-0123456789ab';
     const token = t.sign(id, 1);
-    expect(t.verify(token)).toEqual({ messageId: id, buttonIndex: 1 });
+    expect(t.verify(token)).toEqual({ messageId: id, buttonIndex: 1, suffix: '' });
     expect(t.verify(token.replace(/^0/, '1'))).toBeNull();
     expect(new ClickTokens(Buffer.alloc(32, 8)).verify(token)).toBeNull();
+    // The sender's suffix travels signed: it cannot be changed or added to another token.
+    const withSuffix = t.sign(id, 1, 'A1042?ref=wa&x=ü');
+    expect(t.verify(withSuffix)).toEqual({ messageId: id, buttonIndex: 1, suffix: 'A1042?ref=wa&x=ü' });
+    const [body, , mac] = withSuffix.split('.');
+    expect(t.verify(`${body}.${Buffer.from('evil').toString('base64url')}.${mac}`)).toBeNull();
+    expect(t.verify(`${token.split('.')[0]}.${Buffer.from('evil').toString('base64url')}.${token.split('.')[1]}`)).toBeNull();
   });
 });

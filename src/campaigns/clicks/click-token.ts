@@ -5,28 +5,33 @@ const KEY_NAME = 'click_token_key';
 
 /**
  * Signed tokens for tracked links: the dynamic part of a tracked URL button
- * (`SAMVAD_PUBLIC_URL/r/{{1}}`) is `<message id hex><button index>.<HMAC>`, so `/r/{token}` knows
- * which message's which button was clicked without a lookup table, and nobody can forge a click
- * for another message. 59 characters, URL-safe.
+ * (`SAMVAD_PUBLIC_URL/r/{{1}}`) is `<message id hex><button index>[.<suffix, base64url>].<HMAC>`,
+ * so `/r/{token}` knows which message's which button was clicked without a lookup table, and
+ * nobody can forge a click for another message or change the suffix. 59 characters without a
+ * suffix, URL-safe. The suffix is what the sender gave for the button: it is appended to the link.
  */
 export class ClickTokens {
   constructor(private readonly key: Buffer) {}
 
-  sign(messageId: string, buttonIndex: number): string {
-    const body = `${messageId.replace(/-/g, '')}${buttonIndex}`;
+  sign(messageId: string, buttonIndex: number, suffix = ''): string {
+    const body = `${messageId.replace(/-/g, '')}${buttonIndex}${suffix ? `.${Buffer.from(suffix, 'utf8').toString('base64url')}` : ''}`;
     return `${body}.${this.mac(body)}`;
   }
 
-  /** The message and button of a token, or null when it is malformed or its signature is wrong. */
-  verify(token: string): { messageId: string; buttonIndex: number } | null {
-    const m = /^([0-9a-f]{32})([0-9])\.([A-Za-z0-9_-]{22,})$/.exec(token);
+  /** The message, button and suffix of a token, or null when it is malformed or its signature is wrong. */
+  verify(token: string): { messageId: string; buttonIndex: number; suffix: string } | null {
+    const m = /^([0-9a-f]{32})([0-9])(?:\.([A-Za-z0-9_-]+))?\.([A-Za-z0-9_-]{22})$/.exec(token);
     if (!m) return null;
-    const body = `${m[1]}${m[2]}`;
+    const body = `${m[1]}${m[2]}${m[3] ? `.${m[3]}` : ''}`;
     const want = Buffer.from(this.mac(body));
-    const got = Buffer.from(m[3]!);
+    const got = Buffer.from(m[4]!);
     if (want.length !== got.length || !timingSafeEqual(want, got)) return null;
     const h = m[1]!;
-    return { messageId: `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`, buttonIndex: Number(m[2]) };
+    return {
+      messageId: `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`,
+      buttonIndex: Number(m[2]),
+      suffix: m[3] ? Buffer.from(m[3], 'base64url').toString('utf8') : '',
+    };
   }
 
   private mac(body: string): string {

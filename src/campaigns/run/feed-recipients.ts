@@ -12,6 +12,7 @@ import { newId } from '../../platform/ids.ts';
 import type { Template } from '../../templates/index.ts';
 import type { CampaignRow } from '../campaign.ts';
 import type { ClickTokens } from '../clicks/click-token.ts';
+import { trackedLinksFor, withClickTokens } from '../clicks/tracked-values.ts';
 import { contactForPhone, loadContactsForSend, optedOutOfMarketing } from '../contacts-port.ts';
 import { resolveValues, type VariableMapping } from '../mapping.ts';
 
@@ -64,7 +65,7 @@ export async function feedBatch(deps: FeedDeps, campaign: CampaignRow, number: F
     .execute();
   if (pending.length === 0) return { enqueued: 0, skipped: 0 };
   const mapping = JSON.parse(campaign.mapping) as VariableMapping;
-  const tracked = Object.keys(JSON.parse(campaign.tracked_links) as Record<string, string>);
+  const tracked = trackedLinksFor(template, JSON.parse(campaign.tracked_links) as Record<string, string>);
   const media = { allowPrivate: number.isSandbox };
   const marketing = template.category === 'MARKETING';
   const templateRef = { name: template.name, language: template.language, category: template.category };
@@ -95,20 +96,16 @@ export async function feedBatch(deps: FeedDeps, campaign: CampaignRow, number: F
         continue;
       }
       const messageId = newId(now);
-      const tokens: Record<string, string> = {};
-      for (const idx of tracked) tokens[idx] = deps.tokens.sign(messageId, Number(idx));
-      const { values, missing } = resolveValues(
-        mapping,
-        { phone: r.phone, name: contact?.name ?? null, traits: contact?.traits ?? {}, columns: r.variables ? (JSON.parse(r.variables) as Record<string, string>) : null },
-        tokens,
-      );
+      const { values, missing } = resolveValues(mapping, { phone: r.phone, name: contact?.name ?? null, traits: contact?.traits ?? {}, columns: r.variables ? (JSON.parse(r.variables) as Record<string, string>) : null });
       if (missing.length > 0) {
         skipped.push({ seq: r.seq, contactId, reason: `missing_variables: no value for ${missing.join(', ')}` });
         continue;
       }
       let content: OutboundContent;
       try {
-        content = { type: 'template', template: buildTemplateObject(template, values, media) } as OutboundContent;
+        // Tracked URL buttons carry this message's signed click token (a mapped value becomes its suffix).
+        const sent = withClickTokens(deps.tokens, tracked, values, messageId, 'variables.buttons');
+        content = { type: 'template', template: buildTemplateObject(template, sent, media) } as OutboundContent;
       } catch (err) {
         if (!isAppError(err)) throw err;
         skipped.push({ seq: r.seq, contactId, reason: `invalid_variables: ${err.message}` });

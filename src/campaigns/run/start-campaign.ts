@@ -9,6 +9,7 @@ import { readAudience } from './audience-source.ts';
 import { loadCampaign } from './control.ts';
 import { campaignTemplate, type TemplateDeps } from './campaign-template.ts';
 import { campaignInterestChanged } from '../triggers/interest-cache.ts';
+import { trackedLinksFor } from '../clicks/tracked-values.ts';
 
 export interface StartDeps extends TemplateDeps {
   database: Database;
@@ -55,7 +56,7 @@ export async function recipientsMissingValues(database: Database, c: CampaignRow
 export async function checkBeforeStart(deps: StartDeps, c: CampaignRow): Promise<void> {
   const template = await campaignTemplate(deps, c);
   const mapping = JSON.parse(c.mapping) as VariableMapping;
-  const tracked = Object.keys(JSON.parse(c.tracked_links) as Record<string, string>);
+  const tracked = Object.keys(trackedLinksFor(template, JSON.parse(c.tracked_links) as Record<string, string>));
   const problems = checkMappingShape(template, mapping, tracked);
   if (problems.length > 0) {
     throw new AppError('validation_failed', `The variable mapping does not match template "${template.name}" (${template.language}): ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, problems);
