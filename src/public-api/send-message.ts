@@ -10,6 +10,8 @@ import { findConversationWindow, resolveReplyTarget } from '../messaging/send/re
 import { acceptSend, AUTHENTICATION_TTL_MS } from '../messaging/send/send-message.ts';
 import { SendingNumbers } from '../messaging/send/sending-numbers.ts';
 import { findTemplate, type Template } from '../templates/index.ts';
+import { trackedLinksFor, withClickTokens } from '../campaigns/index.ts';
+import { newId } from '../platform/ids.ts';
 import { principalOf } from './plugin.ts';
 import { MESSAGE_TYPES, sessionContent, type SessionType } from './send/to-content.ts';
 
@@ -120,6 +122,7 @@ export function registerSendMessage(app: FastifyInstance, ctx: AnyCtx) {
     let contactId: string | null = null;
     let template: Template | undefined;
     let replyToWamid: string | null = null;
+    let messageId: string | undefined;
 
     if (body.type === 'Template') {
       if (!body.template) invalid('template', 'is required for type Template: {name, languageCode, bodyValues?, headerValues?, buttonValues?}');
@@ -129,7 +132,15 @@ export function registerSendMessage(app: FastifyInstance, ctx: AnyCtx) {
           `Message not sent. Template category mismatch: Expected '${body.template_category}', but received '${template.category}'. Please update the request to match the approved template category.`,
         );
       }
-      content = { type: 'template', template: buildTemplateObject(template, body.template as TemplateValues, media) };
+      // Click-tracked URL buttons carry a token signed with the message id (the sender's value, if
+      // any, becomes the suffix appended to the brand's link): the id is made here, before the content.
+      let values = body.template as TemplateValues;
+      const tracked = trackedLinksFor(template);
+      if (Object.keys(tracked).length > 0 && ctx.campaigns) {
+        messageId = newId(now);
+        values = withClickTokens(ctx.campaigns.tokens, tracked, values, messageId);
+      }
+      content = { type: 'template', template: buildTemplateObject(template, values, media) };
     } else {
       if (body.data === undefined) invalid('data', `is required for type ${body.type}`);
       const built = sessionContent(body.type as SessionType, body.data, media);
@@ -164,6 +175,7 @@ export function registerSendMessage(app: FastifyInstance, ctx: AnyCtx) {
       idempotency,
       answer: (id) => ({ statusCode: 201, body: { result: true, message, id } }),
       wake,
+      messageId,
     });
     if (accepted.repeated) reply.header('Idempotent-Replayed', 'true');
     return reply.code(accepted.answer.statusCode).send(accepted.answer.body);
