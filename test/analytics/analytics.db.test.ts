@@ -155,6 +155,17 @@ describe('analytics API on known data', () => {
     expect(r.totals).toEqual({ accepted: 9, sent: 6, delivered: 5, read: 4, failed: 2, received: 2, deliveryRate: 0.8333, readRate: 0.8 });
   });
 
+  it('answers identical concurrent requests with the same, correct report (they share one computation)', async () => {
+    const path = '/api/v1/analytics/messages?from=2026-11-10&to=2026-11-11';
+    const all = await Promise.all(Array.from({ length: 6 }, () => get(path)));
+    for (const r of all) expect(r.totals).toEqual({ accepted: 9, sent: 6, delivered: 5, read: 4, failed: 2, received: 2, deliveryRate: 0.8333, readRate: 0.8 });
+    // Different questions at the same time are not mixed up.
+    const [a, b] = await Promise.all([get(`${path}&source=campaign`), get(`${path}&groupBy=number`)]);
+    expect(a.totals.accepted).toBe(4);
+    expect(a.groups).toBeUndefined();
+    expect(b.groups.length).toBeGreaterThan(0);
+  });
+
   it('splits by number and by source, filters, and cuts local hours', async () => {
     const byNumber = await get('/api/v1/analytics/messages?from=2026-11-11&to=2026-11-11&groupBy=number');
     expect(byNumber.groups.map((g: { key: string; totals: { accepted: number } }) => [g.key, g.totals.accepted])).toEqual([['num-a', 2], ['num-b', 1]]);
