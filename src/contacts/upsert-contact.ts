@@ -1,5 +1,6 @@
 import type { Clock } from '../platform/clock.ts';
 import type { Tx } from '../platform/db/database.ts';
+import { precompiled } from '../platform/db/precompiled.ts';
 import { newId } from '../platform/ids.ts';
 import { parseWaId, type ParsedPhone } from './phone.ts';
 
@@ -18,32 +19,18 @@ export interface UpsertContactForSendInput {
 export async function upsertContactForSend(tx: Tx, clock: Clock, input: UpsertContactForSendInput): Promise<{ id: string }> {
   const now = clock.nowMs();
   const userId = input.userId ? input.userId : null;
-  const row = await tx.db
-    .insertInto('contacts')
-    .values({
-      id: newId(now),
-      workspace_id: input.workspaceId,
-      phone: input.phone.phone,
-      country_code: input.phone.countryCode,
-      phone_national: input.phone.national,
-      user_id: userId,
-      name: null,
-      profile_name: null,
-      traits: '{}',
-      tags: '[]',
-      whatsapp_opted_in: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .onConflict((oc) =>
-      userId === null
-        ? // Nothing to change: a no-op update so RETURNING yields the existing row's id.
-          oc.columns(['workspace_id', 'phone']).doUpdateSet((eb) => ({ phone: eb.ref('excluded.phone') }))
-        : oc.columns(['workspace_id', 'phone']).doUpdateSet((eb) => ({ user_id: eb.ref('excluded.user_id'), updated_at: eb.ref('excluded.updated_at') })),
-    )
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return { id: row.id };
+  const row: NewContactRow = {
+    id: newId(now),
+    workspace_id: input.workspaceId,
+    phone: input.phone.phone,
+    country_code: input.phone.countryCode,
+    phone_national: input.phone.national,
+    user_id: userId,
+    profile_name: null,
+    created_at: now,
+  };
+  const r = await (userId === null ? upsertKeep : upsertWithUserId).execute(tx.db, row);
+  return { id: r.rows[0]!.id };
 }
 
 export interface UpsertContactFromInboundInput {
@@ -62,29 +49,65 @@ export async function upsertContactFromInbound(tx: Tx, clock: Clock, input: Upse
   const now = clock.nowMs();
   const parsed = parseWaId(input.phone);
   const id = newId(now);
-  const row = await tx.db
-    .insertInto('contacts')
-    .values({
-      id,
-      workspace_id: input.workspaceId,
-      phone: parsed.phone,
-      country_code: parsed.countryCode,
-      phone_national: parsed.national,
-      user_id: null,
-      name: null,
-      profile_name: input.profileName,
-      traits: '{}',
-      tags: '[]',
-      whatsapp_opted_in: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .onConflict((oc) =>
-      input.profileName === null
-        ? oc.columns(['workspace_id', 'phone']).doUpdateSet((eb) => ({ phone: eb.ref('excluded.phone') }))
-        : oc.columns(['workspace_id', 'phone']).doUpdateSet((eb) => ({ profile_name: eb.ref('excluded.profile_name'), updated_at: eb.ref('excluded.updated_at') })),
-    )
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return { id: row.id, created: row.id === id };
+  const row: NewContactRow = {
+    id,
+    workspace_id: input.workspaceId,
+    phone: parsed.phone,
+    country_code: parsed.countryCode,
+    phone_national: parsed.national,
+    user_id: null,
+    profile_name: input.profileName,
+    created_at: now,
+  };
+  const r = await (input.profileName === null ? upsertKeep : upsertWithProfileName).execute(tx.db, row);
+  return { id: r.rows[0]!.id, created: r.rows[0]!.id === id };
 }
+
+/** The columns a send or an inbound message knows of a contact; the rest start empty. */
+type NewContactRow = {
+  id: string;
+  workspace_id: string;
+  phone: string;
+  country_code: string;
+  phone_national: string;
+  user_id: string | null;
+  profile_name: string | null;
+  created_at: number;
+};
+
+/**
+ * `insert … on conflict (workspace_id, phone) do update … returning id`, compiled once per shape
+ * (precompiled.ts): built through Kysely on every send it was 8 % of the accept path's CPU.
+ * `set` names what an existing contact takes from the new row; with nothing to change the update
+ * is a no-op on `phone`, so RETURNING still yields the existing row's id.
+ */
+function contactUpsert(set: 'nothing' | 'user_id' | 'profile_name') {
+  return precompiled<NewContactRow, { id: string }>((db, a) =>
+    db
+      .insertInto('contacts')
+      .values({
+        id: a('id'),
+        workspace_id: a('workspace_id'),
+        phone: a('phone'),
+        country_code: a('country_code'),
+        phone_national: a('phone_national'),
+        user_id: a('user_id'),
+        name: null,
+        profile_name: a('profile_name'),
+        traits: '{}',
+        tags: '[]',
+        whatsapp_opted_in: null,
+        created_at: a('created_at'),
+        updated_at: a('created_at'),
+      })
+      .onConflict((oc) =>
+        set === 'nothing'
+          ? oc.columns(['workspace_id', 'phone']).doUpdateSet((eb) => ({ phone: eb.ref('excluded.phone') }))
+          : oc.columns(['workspace_id', 'phone']).doUpdateSet((eb) => ({ [set]: eb.ref(`excluded.${set}`), updated_at: eb.ref('excluded.updated_at') })),
+      )
+      .returning('id'),
+  );
+}
+const upsertKeep = contactUpsert('nothing');
+const upsertWithUserId = contactUpsert('user_id');
+const upsertWithProfileName = contactUpsert('profile_name');
