@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Dialect, Trx, Tx } from '../../platform/db/database.ts';
-import { insertRows, type BulkInsert } from '../bulk-insert.ts';
+import { insertRows, type BulkInsert } from '../../platform/db/bulk-insert.ts';
 import { newId } from '../../platform/ids.ts';
 import { optInToMarketing, optOutOfMarketing } from '../opt-out/marketing-opt.ts';
 import { typedTrait, type TraitValue } from '../traits/trait-values.ts';

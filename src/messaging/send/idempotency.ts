@@ -39,13 +39,13 @@ export type IdempotencyLookup = { kind: 'new' } | { kind: 'expired' } | { kind: 
  * The same key with a different body is refused with 409 (it is a client bug: two requests would
  * otherwise be silently merged into one).
  */
+/** Compiled once (precompiled.ts): this read runs before every send that carries a key. */
+const findKey = precompiled<{ workspaceId: string; key: string }, { request_hash: string; status_code: number; response_body: string; expires_at: number }>((db, a) =>
+  db.selectFrom('idempotency_keys').select(['request_hash', 'status_code', 'response_body', 'expires_at']).where('workspace_id', '=', a('workspaceId')).where('key', '=', a('key')),
+);
+
 export async function lookupIdempotencyKey(db: Db, req: IdempotencyRequest, nowMs: number): Promise<IdempotencyLookup> {
-  const row = await db
-    .selectFrom('idempotency_keys')
-    .select(['request_hash', 'status_code', 'response_body', 'expires_at'])
-    .where('workspace_id', '=', req.workspaceId)
-    .where('key', '=', req.key)
-    .executeTakeFirst();
+  const row = (await findKey.execute(db, { workspaceId: req.workspaceId, key: req.key })).rows[0];
   if (!row) return { kind: 'new' };
   if (Number(row.expires_at) <= nowMs) return { kind: 'expired' };
   if (row.request_hash !== req.requestHash) throw reused(req.key);

@@ -2,7 +2,8 @@ import type { Insertable, Updateable } from 'kysely';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database, Tx } from '../../platform/db/database.ts';
 import { newId } from '../../platform/ids.ts';
-import { precompiled } from '../../platform/db/precompiled.ts';
+import { dialectOf, insertRows, type BulkInsert } from '../../platform/db/bulk-insert.ts';
+import { precompiled, precompiledWithList } from '../../platform/db/precompiled.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { insertCostRows, isBillable, priceDelivered, type CostRow, type RateMemo } from '../pricing/record-cost.ts';
 import type { StatusUpdate } from '../provider-events.ts';
@@ -87,6 +88,13 @@ export type MessageRowForStatus = Pick<MessagesTable, (typeof COLUMNS)[number]>;
 
 /** SQLite's default limit on bound variables is 32766; PostgreSQL's 65535. Stay far below both. */
 const CHUNK = 500;
+
+/** The status timeline's rows, one multi-row statement per webhook (bulk-insert.ts: no per-value query building). */
+const STATUS_EVENT_COLUMNS = ['id', 'message_id', 'workspace_id', 'status', 'occurred_at', 'received_at', 'error_code', 'error_title'] as const;
+const STATUS_EVENTS_INSERT: BulkInsert = { table: 'message_status_events', columns: STATUS_EVENT_COLUMNS, tail: 'on conflict (message_id, status) do nothing returning message_id, status' };
+
+/** The messages a status webhook names, compiled once per list length (precompiledWithList). */
+const byWamids = precompiledWithList<Record<string, never>, MessageRowForStatus>((db, _a, wamids) => db.selectFrom('messages').select(COLUMNS).where('wamid', 'in', wamids as string[]));
 
 const hooks: StatusChangeHook[] = [];
 
@@ -206,15 +214,14 @@ export async function applyStatusUpdates(database: Database, clock: Clock, input
       await updateMessage(tx, id, set);
     }
     const fresh = new Set<string>();
-    for (let i = 0; i < events.length; i += CHUNK) {
-      const inserted = await tx.db
-        .insertInto('message_status_events')
-        .values(events.slice(i, i + CHUNK))
-        .onConflict((oc) => oc.columns(['message_id', 'status']).doNothing())
-        .returning(['message_id', 'status'])
-        .execute();
-      for (const r of inserted) fresh.add(`${r.message_id}\u0000${r.status}`);
-    }
+    const inserted = await insertRows<{ message_id: string; status: string }>(
+      tx.db,
+      dialectOf(tx.db),
+      STATUS_EVENTS_INSERT,
+      events.map((e) => STATUS_EVENT_COLUMNS.map((c) => e[c])),
+      CHUNK,
+    );
+    for (const r of inserted) fresh.add(`${r.message_id}\u0000${r.status}`);
     for (const e of events) {
       if (!fresh.delete(`${e.message_id}\u0000${e.status}`)) continue;
       const m = touched.get(e.message_id)!;
@@ -257,7 +264,7 @@ async function loadMessages(tx: Tx, workspaceId: string, statuses: StatusUpdate[
   const byId = new Map<string, MessageRowForStatus>();
   const wamids = [...new Set(statuses.map((s) => s.wamid))];
   for (let i = 0; i < wamids.length; i += CHUNK) {
-    const rows = await tx.db.selectFrom('messages').select(COLUMNS).where('wamid', 'in', wamids.slice(i, i + CHUNK)).execute();
+    const rows = (await byWamids.execute(tx.db, {}, wamids.slice(i, i + CHUNK))).rows;
     for (const r of rows) {
       // A wamid belongs to one workspace; a report naming another workspace's message is not ours to apply.
       if (r.workspace_id !== workspaceId) continue;

@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrations } from '../../migrations.ts';
 import { migrateToLatest } from './migrate.ts';
-import { precompiled, precompiledInsert } from './precompiled.ts';
+import { dialectOf, insertRows } from './bulk-insert.ts';
+import { precompiled, precompiledInsert, precompiledWithList } from './precompiled.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
 describe('precompiled queries', () => {
@@ -30,5 +31,20 @@ describe('precompiled queries', () => {
     expect(bump.sql(tdb.database.db)).toMatch(/update "rate_cards" set "amount_micros" = (\?|\$1) where "id" = (\?|\$2) and "currency" = (\?|\$3)/);
     await expect(insert(tdb.database.db, { id: 'r3', market: 'ZZ', category: 'x', currency: 'USD', amount_micros: undefined, effective_from: 1 })).rejects.toThrow(/no value for amount_micros/);
     expect((await sql<{ n: number }>`select count(*) as n from rate_cards where id = 'r3'`.execute(tdb.database.db)).rows[0]!.n).toBe(0);
+  });
+
+  it('compiles a list query once per length and binds the items with the other arguments', async () => {
+    const rows = [1, 2, 3, 4].map((i) => [`r${i}`, 'ZZ', i % 2 ? 'marketing' : 'utility', 'USD', i * 10, i]);
+    const inserted = await insertRows<{ id: string }>(tdb.database.db, dialectOf(tdb.database.db), { table: 'rate_cards', columns: ['id', 'market', 'category', 'currency', 'amount_micros', 'effective_from'], tail: 'returning id' }, rows, 3);
+    expect(inserted.map((r) => r.id).sort()).toEqual(['r1', 'r2', 'r3', 'r4']);
+    expect(dialectOf(tdb.database.db)).toBe(tdb.database.dialect);
+    const find = precompiledWithList<{ category: string }, { id: string }>((db, a, ids) =>
+      db.selectFrom('rate_cards').select('id').where('category', '=', a('category')).where('id', 'in', ids as string[]).orderBy('id'),
+    );
+    const ids = async (category: string, list: string[]) => (await find.execute(tdb.database.db, { category }, list)).rows.map((r) => r.id);
+    expect(await ids('marketing', ['r1', 'r2', 'r3'])).toEqual(['r1', 'r3']);
+    expect(await ids('utility', ['r1', 'r2', 'r4'])).toEqual(['r2', 'r4']); // same length, other values
+    expect(await ids('utility', ['r4'])).toEqual(['r4']);
+    await expect(find.execute(tdb.database.db, { category: 'utility' }, [])).rejects.toThrow(/empty list/);
   });
 });

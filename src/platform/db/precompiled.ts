@@ -54,3 +54,30 @@ export function precompiledInsert<T extends keyof Tables & string>(table: T, col
     return q.execute(db, row as Record<string, unknown>);
   };
 }
+
+/**
+ * A precompiled query with one list argument of varying length (`where x in (…)`): compiled once
+ * per length (precompiled's markers stand for the items), so a status webhook's wamid lookup or an
+ * event batch's endpoint lookup costs no query building once its length was seen. Lengths stay
+ * small on the paths that use it (chunks of a few hundred), which bounds the cache.
+ */
+export function precompiledWithList<A extends Record<string, unknown>, R = unknown>(
+  build: (db: Kysely<Tables>, arg: <K extends keyof A>(name: K) => A[K], list: unknown[]) => Compilable<R>,
+) {
+  const byLength = new Map<number, ReturnType<typeof precompiled<Record<string, unknown>, R>>>();
+  const item = (i: number) => `\u0001item${i}`;
+  return {
+    async execute(db: Kysely<Tables>, args: A, items: readonly unknown[]): Promise<QueryResult<R>> {
+      if (items.length === 0) throw new Error('precompiledWithList: an empty list (callers skip the query)');
+      let q = byLength.get(items.length);
+      if (!q) {
+        const n = items.length;
+        q = precompiled<Record<string, unknown>, R>((d, a) => build(d, a as <K extends keyof A>(name: K) => A[K], Array.from({ length: n }, (_, i) => a(item(i)))));
+        byLength.set(n, q);
+      }
+      const all: Record<string, unknown> = { ...args };
+      for (let i = 0; i < items.length; i++) all[item(i)] = items[i];
+      return q.execute(db, all);
+    },
+  };
+}

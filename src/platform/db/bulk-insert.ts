@@ -1,8 +1,9 @@
-import { CompiledQuery, type Kysely } from 'kysely';
-import type { Dialect } from '../platform/db/database.ts';
+import { CompiledQuery, PostgresAdapter, type Kysely } from 'kysely';
+import type { Dialect } from './database.ts';
 
 /**
- * Multi-row INSERTs for the contacts module's bulk paths (CSV import, coalesced track calls).
+ * Multi-row INSERTs for bulk and hot paths (CSV import, coalesced track calls, webhook events and
+ * deliveries, status timelines).
  *
  * Kysely builds and compiles a tree of frozen nodes for every value of a multi-row insert: on the
  * import that was about a fifth of the CPU and most of the garbage (the heap grew by ~100 MB on a
@@ -36,6 +37,11 @@ function sqlText(dialect: Dialect, spec: BulkInsert, rows: number): string {
     texts.set(key, text);
   }
   return text;
+}
+
+/** The dialect behind a Kysely handle (a Tx carries only the handle). */
+export function dialectOf(db: Kysely<any>): Dialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
 
 /**
