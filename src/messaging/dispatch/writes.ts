@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Database, Tx } from '../../platform/db/database.ts';
 import { newId } from '../../platform/ids.ts';
-import { precompiled } from '../../platform/db/precompiled.ts';
+import { precompiled, precompiledWithList } from '../../platform/db/precompiled.ts';
 import { loadMessageForStatus, runStatusHooks } from '../status/apply-status-updates.ts';
 import type { MetaError, SendOutcome } from '../../channels/whatsapp/types.ts';
 import type { OutboundContent } from '../content.ts';
@@ -50,16 +50,11 @@ export interface MarkResult {
 export async function markSending(database: Database, input: MarkInput): Promise<MarkResult> {
   const { lease, nowMs, rows } = input;
   return database.transaction(async (tx) => {
-    const fenced = await tx.db
-      .updateTable('number_leases')
-      .set({ expires_at: nowMs + input.leaseMs })
-      .where('number_id', '=', lease.numberId)
-      .where('token', '=', lease.token)
-      .executeTakeFirst();
-    if (Number(fenced.numUpdatedRows) === 0) throw new LeaseLostError(lease.numberId);
+    const fenced = await fenceLease.execute(tx.db, { expiresAt: nowMs + input.leaseMs, numberId: lease.numberId, token: lease.token });
+    if (Number(fenced.numAffectedRows ?? 0) === 0) throw new LeaseLostError(lease.numberId);
 
     const ids = rows.map((r) => r.message_id);
-    const msgs = await tx.db.selectFrom('messages').select(['id', 'status', 'contact_id', 'content', 'reply_to_wamid']).where('id', 'in', ids).execute();
+    const msgs = ids.length ? (await messagesToMark.execute(tx.db, {}, ids)).rows : [];
     const byId = new Map(msgs.map((m) => [m.id, m]));
     const result: MarkResult = { ready: [], waiting: [], stale: [] };
     const live: DueRow[] = [];
@@ -75,17 +70,7 @@ export async function markSending(database: Database, input: MarkInput): Promise
     if (admitted.length > 0) {
       // Only rows this update moved are sent: a message cancelled or expired since the read above
       // (a campaign cancel on another connection) stays unsent and its queue row goes.
-      const moved = new Set(
-        (
-          await tx.db
-            .updateTable('messages')
-            .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), updated_at: nowMs }))
-            .where('id', 'in', admitted.map((r) => r.message_id))
-            .where('status', '=', 'queued')
-            .returning('id')
-            .execute()
-        ).map((r) => r.id),
-      );
+      const moved = new Set((await markMessagesSending.execute(tx.db, { now: nowMs }, admitted.map((r) => r.message_id))).rows.map((r) => r.id));
       if (moved.size < admitted.length) {
         for (const r of admitted) if (!moved.has(r.message_id)) result.stale.push(r);
         admitted = admitted.filter((r) => moved.has(r.message_id));
@@ -94,7 +79,7 @@ export async function markSending(database: Database, input: MarkInput): Promise
     for (const w of result.waiting) {
       await tx.db.updateTable('dispatch_queue').set({ run_at: w.runAt }).where('message_id', '=', w.row.message_id).execute();
     }
-    if (result.stale.length > 0) await tx.db.deleteFrom('dispatch_queue').where('message_id', 'in', result.stale.map((r) => r.message_id)).execute();
+    if (result.stale.length > 0) await dequeue.execute(tx.db, {}, result.stale.map((r) => r.message_id));
     for (const r of admitted) {
       const m = byId.get(r.message_id)!;
       result.ready.push({ row: r, content: JSON.parse(m.content) as OutboundContent, replyToWamid: m.reply_to_wamid });
@@ -204,6 +189,23 @@ const setWamid = precompiled<{ wamid: string; now: number; id: string }>((db, a)
   db.updateTable('messages').set({ wamid: a('wamid'), updated_at: a('now') }).where('id', '=', a('id')).where('wamid', 'is', null),
 );
 
+/** markSending's statements, compiled once (per list length): they run for every dispatch round. */
+const fenceLease = precompiled<{ expiresAt: number; numberId: string; token: string }>((db, a) =>
+  db.updateTable('number_leases').set({ expires_at: a('expiresAt') }).where('number_id', '=', a('numberId')).where('token', '=', a('token')),
+);
+const messagesToMark = precompiledWithList<Record<string, never>, { id: string; status: string; contact_id: string; content: string; reply_to_wamid: string | null }>((db, _a, ids) =>
+  db.selectFrom('messages').select(['id', 'status', 'contact_id', 'content', 'reply_to_wamid']).where('id', 'in', ids as string[]),
+);
+const markMessagesSending = precompiledWithList<{ now: number }, { id: string }>((db, a, ids) =>
+  db
+    .updateTable('messages')
+    .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), updated_at: a('now') }))
+    .where('id', 'in', ids as string[])
+    .where('status', '=', 'queued')
+    .returning('id'),
+);
+const dequeue = precompiledWithList((db, _a, ids) => db.deleteFrom('dispatch_queue').where('message_id', 'in', ids as string[]));
+
 /**
  * Records the outcomes of several sends in one transaction: accepted sends (nearly all of them)
  * cost one precompiled update each and one delete for the lot; the rare others go one by one.
@@ -221,7 +223,7 @@ export async function recordOutcomes(database: Database, inputs: OutcomeInput[])
         await applyOutcome(tx, input);
       }
     }
-    for (let i = 0; i < done.length; i += 500) await tx.db.deleteFrom('dispatch_queue').where('message_id', 'in', done.slice(i, i + 500)).execute();
+    for (let i = 0; i < done.length; i += 500) await dequeue.execute(tx.db, {}, done.slice(i, i + 500));
   });
 }
 
