@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Tx } from '../platform/db/database.ts';
+import { dialectOf, insertRows, type BulkInsert } from '../platform/db/bulk-insert.ts';
+import { precompiledWithList } from '../platform/db/precompiled.ts';
 import { newId } from '../platform/ids.ts';
 import type { EventBody } from './payloads/types.ts';
 import { notifyEventsCommitted } from './wake.ts';
@@ -19,6 +21,16 @@ interface EndpointRow {
   event_types: string;
 }
 
+/** Built once (bulk-insert.ts, precompiledWithList): these run for every batch of statuses. */
+const EVENTS_INSERT: BulkInsert = { table: 'webhook_events', columns: ['id', 'workspace_id', 'type', 'contact_id', 'payload', 'created_at'] };
+const DELIVERIES_INSERT: BulkInsert = {
+  table: 'webhook_deliveries',
+  columns: ['id', 'workspace_id', 'endpoint_id', 'event_id', 'event_type', 'contact_key', 'state', 'attempts', 'next_attempt_at', 'lease_token', 'last_status_code', 'last_error', 'last_attempt_at', 'delivered_at', 'replay_of', 'created_at'],
+};
+const activeEndpoints = precompiledWithList<Record<string, never>, EndpointRow & { workspace_id: string }>((db, _a, workspaces) =>
+  db.selectFrom('webhook_endpoints').select(['id', 'workspace_id', 'event_types']).where('workspace_id', 'in', workspaces as string[]).where('status', '=', 'active'),
+);
+
 function subscribed(types: string[], type: string): boolean {
   return types.length === 0 || types.includes(type);
 }
@@ -35,12 +47,7 @@ export async function recordEvents(target: Tx | Kysely<any>, events: OutboundEve
   const db = (tx ? tx.db : target) as Kysely<any>;
   const workspaces = [...new Set(events.map((e) => e.workspaceId))];
   const endpoints = new Map<string, { id: string; types: string[] }[]>();
-  const rows = (await db
-    .selectFrom('webhook_endpoints')
-    .select(['id', 'workspace_id', 'event_types'])
-    .where('workspace_id', 'in', workspaces)
-    .where('status', '=', 'active')
-    .execute()) as (EndpointRow & { workspace_id: string })[];
+  const rows = (await activeEndpoints.execute(db, {}, workspaces)).rows;
   for (const r of rows) {
     const list = endpoints.get(r.workspace_id) ?? [];
     list.push({ id: r.id, types: JSON.parse(r.event_types) as string[] });
@@ -58,8 +65,9 @@ export async function recordEvents(target: Tx | Kysely<any>, events: OutboundEve
     }
   }
   // Multi-row inserts in chunks (SQLite binds at most 32,766 parameters per statement).
-  for (let i = 0; i < eventRows.length; i += 500) await db.insertInto('webhook_events').values(eventRows.slice(i, i + 500)).execute();
-  for (let i = 0; i < deliveryRows.length; i += 500) await db.insertInto('webhook_deliveries').values(deliveryRows.slice(i, i + 500)).execute();
+  const dialect = dialectOf(db);
+  await insertRows(db, dialect, EVENTS_INSERT, eventRows.map((r) => EVENTS_INSERT.columns.map((c) => r[c])), 500);
+  if (deliveryRows.length > 0) await insertRows(db, dialect, DELIVERIES_INSERT, deliveryRows.map((r) => DELIVERIES_INSERT.columns.map((c) => (r as Record<string, unknown>)[c])), 500);
   if (deliveryRows.length > 0 || eventRows.length > 0) {
     if (tx) tx.afterCommit(notifyEventsCommitted);
     else setTimeout(notifyEventsCommitted, 20).unref();
