@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getNumberCredentials } from '../../src/channels/whatsapp/index.ts';
 import { recordInboundMessages } from '../../src/messaging/inbound/index.ts';
 import { newId } from '../../src/platform/ids.ts';
-import type { TestApp } from '../helpers/start-test-app.ts';
+import { TEST_ADMIN_TOKEN, type TestApp } from '../helpers/start-test-app.ts';
 import { keyWithRole, startAppWithOwner, type Session } from '../people/helpers.ts';
 import { prepareSending, type SendFixture } from '../send/helpers.ts';
 
@@ -56,6 +56,12 @@ describe("inbox: a received message's media on Samvad's own URL", () => {
     // An agent's API key may read it too; no credentials may not.
     expect((await get(`/api/v1/inbox/messages/${id}/media`, await keyWithRole(app, 'agent'))).statusCode).toBe(302);
     expect((await get(`/api/v1/inbox/messages/${id}/media`, {})).statusCode).toBe(401);
+    // Another workspace's key does not see it.
+    const other = await app.http!.inject({ method: 'POST', url: '/api/v1/admin/workspaces', headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` }, payload: { name: 'Other brand' } });
+    expect(other.statusCode).toBe(201);
+    const foreign = await get(`/api/v1/inbox/messages/${id}/media`, { authorization: `Basic ${other.json().apiKey.key}` });
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.headers.location).toBeUndefined();
   });
 
   it('fetches media that was never kept through the adapter (the emulator here), keeps it once, and again after the copy is pruned', async () => {
