@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Tx } from '../platform/db/database.ts';
+import { precompiledWithList } from '../platform/db/precompiled.ts';
 import { buildMessageClickedEvent, buildMessageReceivedEvent, buildMessageStatusEvent } from './payloads/index.ts';
 import type { CustomerInput, MessageInput, TemplateInput } from './payloads/types.ts';
 import { recordEvents, type OutboundEvent } from './record-events.ts';
@@ -56,6 +57,15 @@ interface Extra {
 
 type CostLike = { currency: string; amount_micros: number | string };
 
+/** The reads behind every message event, compiled once per list length (precompiledWithList). */
+const contactsById = precompiledWithList<Record<string, never>, any>((db, _a, ids) => db.selectFrom('contacts').selectAll().where('id', 'in', ids as string[]));
+const templatesByName = precompiledWithList<{ workspaceId: string }, any>((db, a, names) => db.selectFrom('templates').selectAll().where('workspace_id', '=', a('workspaceId')).where('name', 'in', names as string[]));
+const costsByMessage = precompiledWithList<Record<string, never>, { message_id: string; currency: string; amount_micros: number | string }>((db, _a, ids) =>
+  db.selectFrom('cost_ledger').select(['message_id', 'currency', 'amount_micros']).where('message_id', 'in', ids as string[]),
+);
+const messagesById = precompiledWithList<{ workspaceId: string }, unknown>((db, a, ids) => db.selectFrom('messages').selectAll().where('workspace_id', '=', a('workspaceId')).where('id', 'in', ids as string[]));
+const extrasById = precompiledWithList<Record<string, never>, Extra & { id: string }>((db, _a, ids) => db.selectFrom('messages').select(['id', 'direction', 'content', 'reply_to_wamid']).where('id', 'in', ids as string[]));
+
 async function inChunks<T>(ids: string[], read: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
   const out: T[] = [];
   for (let i = 0; i < ids.length; i += 500) out.push(...(await read(ids.slice(i, i + 500))));
@@ -68,14 +78,14 @@ async function assemble(db: Db, workspaceId: string, rows: (MessageRow & Extra)[
   if (rows.length === 0) return out;
   const contactIds = [...new Set(rows.map((m) => m.contact_id))];
   const contacts = new Map<string, any>();
-  for (const c of await inChunks(contactIds, (chunk) => db.selectFrom('contacts').selectAll().where('id', 'in', chunk).execute())) contacts.set(c.id, c);
+  for (const c of await inChunks(contactIds, async (chunk) => (await contactsById.execute(db, {}, chunk)).rows)) contacts.set(c.id, c);
   const names = [...new Set(rows.filter((m) => m.template_name).map((m) => m.template_name as string))];
   const templates = new Map<string, any>();
   if (names.length) {
-    for (const t of await db.selectFrom('templates').selectAll().where('workspace_id', '=', workspaceId).where('name', 'in', names).execute()) templates.set(`${t.name}|${t.language}`, t);
+    for (const t of (await templatesByName.execute(db, { workspaceId }, names)).rows) templates.set(`${t.name}|${t.language}`, t);
   }
   const costs = new Map<string, CostLike>(knownCosts);
-  for (const c of await inChunks(costIds, (chunk) => db.selectFrom('cost_ledger').select(['message_id', 'currency', 'amount_micros']).where('message_id', 'in', chunk).execute())) costs.set(c.message_id, c);
+  for (const c of await inChunks(costIds, async (chunk) => (await costsByMessage.execute(db, {}, chunk)).rows)) costs.set(c.message_id, c);
   for (const m of rows) {
     const c = contacts.get(m.contact_id);
     const t = m.template_name ? templates.get(`${m.template_name}|${m.template_language}`) : undefined;
@@ -138,7 +148,7 @@ async function assemble(db: Db, workspaceId: string, rows: (MessageRow & Extra)[
 /** Everything from the tables (inbound messages, and status changes the hook did not carry). */
 async function load(db: Db, workspaceId: string, messageIds: string[], nowMs: number): Promise<Map<string, Loaded>> {
   if (messageIds.length === 0) return new Map();
-  const msgs = (await inChunks(messageIds, (chunk) => db.selectFrom('messages').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', chunk).execute())) as (MessageRow & Extra)[];
+  const msgs = (await inChunks(messageIds, async (chunk) => (await messagesById.execute(db, { workspaceId }, chunk)).rows)) as (MessageRow & Extra)[];
   // Only outbound messages are ever costed.
   const costIds = msgs.filter((m) => m.direction === 'outbound' && m.delivered_at !== null).map((m) => m.id);
   return assemble(db, workspaceId, msgs, new Map(), costIds, nowMs);
@@ -158,7 +168,7 @@ async function loadForStatus(db: Db, workspaceId: string, messageIds: string[], 
   const have = messageIds.filter((id) => known.messages.has(id));
   const missing = messageIds.filter((id) => !known.messages.has(id));
   const extras = new Map<string, Extra>();
-  for (const r of await inChunks(have, (chunk) => db.selectFrom('messages').select(['id', 'direction', 'content', 'reply_to_wamid']).where('id', 'in', chunk).execute())) extras.set(r.id, r);
+  for (const r of await inChunks(have, async (chunk) => (await extrasById.execute(db, {}, chunk)).rows)) extras.set(r.id, r);
   const rows: (MessageRow & Extra)[] = [];
   for (const id of have) {
     const e = extras.get(id);

@@ -1,5 +1,7 @@
 import type { Insertable } from 'kysely';
 import type { Tx } from '../../platform/db/database.ts';
+import { dialectOf, insertRows, type BulkInsert } from '../../platform/db/bulk-insert.ts';
+import { precompiled } from '../../platform/db/precompiled.ts';
 import type { CostLedgerTable } from '../tables.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
@@ -44,17 +46,23 @@ export async function findRate(tx: Tx, q: RateLookup): Promise<{ currency: strin
  */
 export type RateMemo = Map<string, { currency: string; amountMicros: number; effectiveFrom: number }[]>;
 
+/** Compiled once: read for each (market, category) a status batch prices. */
+const ratesOf = precompiled<{ market: string; category: string }, { currency: string; amount_micros: number | string; effective_from: number | string }>((db, a) =>
+  db.selectFrom('rate_cards').select(['currency', 'amount_micros', 'effective_from']).where('market', '=', a('market')).where('category', '=', a('category')).orderBy('effective_from', 'desc'),
+);
+
+/** Ledger rows, one prepared multi-row statement per batch; RETURNING counts the rows written. */
+const LEDGER_INSERT: BulkInsert = {
+  table: 'cost_ledger',
+  columns: ['id', 'workspace_id', 'message_id', 'number_id', 'category', 'pricing_type', 'market', 'currency', 'amount_micros', 'billable', 'occurred_at'],
+  tail: 'on conflict (message_id) do nothing returning message_id',
+};
+
 async function memoRate(tx: Tx, q: RateLookup, memo: RateMemo): Promise<{ currency: string; amountMicros: number } | undefined> {
   const key = `${q.market}\u0000${q.category}`;
   let rows = memo.get(key);
   if (!rows) {
-    const found = await tx.db
-      .selectFrom('rate_cards')
-      .select(['currency', 'amount_micros', 'effective_from'])
-      .where('market', '=', q.market)
-      .where('category', '=', q.category)
-      .orderBy('effective_from', 'desc')
-      .execute();
+    const found = (await ratesOf.execute(tx.db, { market: q.market, category: q.category })).rows;
     rows = found.map((r) => ({ currency: r.currency, amountMicros: Number(r.amount_micros), effectiveFrom: Number(r.effective_from) }));
     memo.set(key, rows);
   }
@@ -106,12 +114,9 @@ export async function priceDelivered(tx: Tx, input: RecordCostInput, memo: RateM
 
 /** Writes ledger rows; a message already in the ledger keeps its row (message id is unique). Returns rows written. */
 export async function insertCostRows(tx: Tx, rows: CostRow[]): Promise<number> {
-  let written = 0;
-  for (let i = 0; i < rows.length; i += 200) {
-    const r = await tx.db.insertInto('cost_ledger').values(rows.slice(i, i + 200)).onConflict((oc) => oc.column('message_id').doNothing()).executeTakeFirst();
-    written += Number(r.numInsertedOrUpdatedRows ?? 0n);
-  }
-  return written;
+  if (rows.length === 0) return 0;
+  const values = rows.map((r) => LEDGER_INSERT.columns.map((c) => (r as Record<string, unknown>)[c] ?? null));
+  return (await insertRows(tx.db, dialectOf(tx.db), LEDGER_INSERT, values, 200)).length;
 }
 
 /** Writes the ledger row of one delivered billable message, once. False when not billable, unpriced or already recorded. */
