@@ -14,7 +14,7 @@ export { registerCampaignRoutes } from './routes.ts';
 export { registerClickRoute } from './clicks/click-route.ts';
 export { campaignsOnContactEvent, type ContactEventInput } from './triggers/on-contact-event.ts';
 export { recordQuickReplyClick } from './clicks/record-click.ts';
-export { trackedLinksFor, withClickTokens } from './clicks/tracked-values.ts';
+export { trackedLinksFor, trackedSendValues, withClickTokens } from './clicks/tracked-values.ts';
 export { wakeCampaignRunners } from './run/campaign-runner.ts';
 
 export interface CampaignServices {

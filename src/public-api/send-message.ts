@@ -10,7 +10,7 @@ import { findConversationWindow, resolveReplyTarget } from '../messaging/send/re
 import { acceptSend, AUTHENTICATION_TTL_MS } from '../messaging/send/send-message.ts';
 import { SendingNumbers } from '../messaging/send/sending-numbers.ts';
 import { findTemplate, type Template } from '../templates/index.ts';
-import { trackedLinksFor, withClickTokens } from '../campaigns/index.ts';
+import { trackedSendValues } from '../campaigns/index.ts';
 import { newId } from '../platform/ids.ts';
 import { principalOf } from './plugin.ts';
 import { MESSAGE_TYPES, sessionContent, type SessionType } from './send/to-content.ts';
@@ -134,13 +134,9 @@ export function registerSendMessage(app: FastifyInstance, ctx: AnyCtx) {
       }
       // Click-tracked URL buttons carry a token signed with the message id (the sender's value, if
       // any, becomes the suffix appended to the brand's link): the id is made here, before the content.
-      let values = body.template as TemplateValues;
-      const tracked = trackedLinksFor(template);
-      if (Object.keys(tracked).length > 0 && ctx.campaigns) {
-        messageId = newId(now);
-        values = withClickTokens(ctx.campaigns.tokens, tracked, values, messageId);
-      }
-      content = { type: 'template', template: buildTemplateObject(template, values, media) };
+      const tracked = trackedSendValues(ctx.campaigns?.tokens, template, body.template as TemplateValues, () => newId(now));
+      messageId = tracked.messageId;
+      content = { type: 'template', template: buildTemplateObject(template, tracked.values, media) };
     } else {
       if (body.data === undefined) invalid('data', `is required for type ${body.type}`);
       const built = sessionContent(body.type as SessionType, body.data, media);

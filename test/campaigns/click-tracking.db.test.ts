@@ -162,6 +162,19 @@ describe('tracked template links', () => {
     expect(events('message_api_clicked').every((e) => e.json.data.message.id !== messageId)).toBe(true);
   });
 
+  it('an agent starting a conversation from the inbox with the tracked template sends a live token too', async () => {
+    const phone = '919811100003';
+    const res = await api(app, 'POST', '/api/v1/inbox/conversations', { phone: `+${phone}`, template: { name: 'order_tracking', languageCode: 'en', bodyValues: ['Ravi'] } });
+    expect(res.status).toBe(201);
+    const url = await phoneButtonUrl(res.body.id as string, 1);
+    expect(url.startsWith(`${app.config.publicUrl}/r/`)).toBe(true);
+    const token = url.slice(`${app.config.publicUrl}/r/`.length);
+    expect(token.startsWith((res.body.id as string).replace(/-/g, ''))).toBe(true);
+    const r = await open(token);
+    expect(r.status).toBe(302);
+    expect(r.headers.get('location')).toBe('https://brand.example/orders/');
+  });
+
   it("changing the template's link redirects later clicks of sent messages there; a link on a button not ending in /r/{{1}} is refused", async () => {
     const refused = await api(app, 'PUT', `/api/v1/templates/${templateId}/tracked-links`, { trackedLinks: { '0': 'https://brand.example/x' } });
     expect(refused.status).toBe(400);

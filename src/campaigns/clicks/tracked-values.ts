@@ -54,3 +54,22 @@ export function withClickTokens(tokens: ClickTokens, links: Record<string, strin
   }
   return { ...values, buttonValues };
 }
+
+/**
+ * A one-off send of `template` (public API, inbox reply, inbox start): the values it goes out with
+ * and, when the template has tracked URL buttons, the message id the click tokens are signed with
+ * (the caller hands it to acceptSend so the stored message has that id). Without click tokens
+ * (no campaign services in this process) the values go out as given.
+ */
+export function trackedSendValues(
+  tokens: ClickTokens | undefined,
+  template: Pick<Template, 'components' | 'trackedLinks'>,
+  values: TemplateValues,
+  newMessageId: () => string,
+  field?: string,
+): { values: TemplateValues; messageId?: string } {
+  const tracked = trackedLinksFor(template);
+  if (!tokens || Object.keys(tracked).length === 0) return { values };
+  const messageId = newMessageId();
+  return { values: withClickTokens(tokens, tracked, values, messageId, field), messageId };
+}

@@ -14,6 +14,8 @@ import { AppError } from '../../platform/errors.ts';
 import { principalOf } from '../../public-api/plugin.ts';
 import { sessionContent } from '../../public-api/send/to-content.ts';
 import { findTemplate } from '../../templates/index.ts';
+import { trackedSendValues } from '../../campaigns/index.ts';
+import { newId } from '../../platform/ids.ts';
 import { getConversationRef } from '../conversation-ref.ts';
 import { Id, security, tags } from './common.ts';
 
@@ -83,10 +85,14 @@ export function registerSendReplyRoute(app: FastifyInstance, ctx: AppContext) {
 
       let content: OutboundContent;
       let template: { name: string; language: string; category: string } | undefined;
+      let messageId: string | undefined;
       if (body.type === 'template') {
         if (!body.template) invalid('template', 'is required for type template: {name, languageCode, bodyValues?, headerValues?, buttonValues?}');
         const t = await approvedTemplate(ctx, workspace.id, number.wabaId, body.template.name, body.template.languageCode);
-        content = { type: 'template', template: buildTemplateObject(t, body.template as TemplateValues, media) };
+        // Click-tracked URL buttons carry a token signed with the message's id, made here.
+        const tracked = trackedSendValues(ctx.campaigns?.tokens, t, body.template as TemplateValues, () => newId(ctx.clock.nowMs()), 'template.buttonValues');
+        messageId = tracked.messageId;
+        content = { type: 'template', template: buildTemplateObject(t, tracked.values, media) };
         template = { name: t.name, language: t.language, category: t.category };
       } else {
         const windowExpiresAt = await findConversationWindow(ctx.database.db, number.id, contact.id);
@@ -105,6 +111,7 @@ export function registerSendReplyRoute(app: FastifyInstance, ctx: AppContext) {
         content,
         template,
         replyToWamid,
+        messageId,
         source: 'agent',
         ttlMs: template?.category === 'AUTHENTICATION' ? AUTHENTICATION_TTL_MS : ctx.config.messageTtlMs,
         answer: (id) => ({ statusCode: 201, body: { id, status: 'queued' } }),
@@ -134,12 +141,14 @@ export function registerSendReplyRoute(app: FastifyInstance, ctx: AppContext) {
       const number = await numbers.resolve(workspace.id, undefined);
       const media = { allowPrivate: ctx.sandbox || number.isSandbox };
       const t = await approvedTemplate(ctx, workspace.id, number.wabaId, request.body.template.name, request.body.template.languageCode);
+      const tracked = trackedSendValues(ctx.campaigns?.tokens, t, request.body.template as TemplateValues, () => newId(ctx.clock.nowMs()), 'template.buttonValues');
       const accepted = await acceptSend(ctx.database, ctx.clock, {
         workspaceId: workspace.id,
         number,
         phone,
         contactId: null,
-        content: { type: 'template', template: buildTemplateObject(t, request.body.template as TemplateValues, media) },
+        messageId: tracked.messageId,
+        content: { type: 'template', template: buildTemplateObject(t, tracked.values, media) },
         template: { name: t.name, language: t.language, category: t.category },
         source: 'agent',
         ttlMs: t.category === 'AUTHENTICATION' ? AUTHENTICATION_TTL_MS : ctx.config.messageTtlMs,
