@@ -1,35 +1,54 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../logger.ts';
 import { openSqlite } from './sqlite.ts';
+import { WalCheckpointer } from './wal-checkpointer.ts';
 
 describe('WAL checkpoints in a worker thread', () => {
   const dirs: string[] = [];
   afterEach(() => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
-
-  it('keeps the write-ahead log small while the main connection never checkpoints itself', async () => {
+  const tempPath = () => {
     const dir = mkdtempSync(join(tmpdir(), 'samvad-ckpt-'));
     dirs.push(dir);
-    const path = join(dir, 'db.sqlite');
-    const database = openSqlite({ path, logger: silentLogger(), groupCommitMs: 0 });
+    return join(dir, 'db.sqlite');
+  };
+
+  it("the main connection never checkpoints itself (SQLite's automatic checkpoint is off)", async () => {
+    const database = openSqlite({ path: tempPath(), logger: silentLogger(), groupCommitMs: 0 });
     expect((await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(database.db)).rows[0]!.wal_autocheckpoint).toBe(0);
-    await sql`create table t (v text)`.execute(database.db);
+    await database.close();
+  });
+
+  it('keeps the write-ahead log at about one round of writes: the worker checkpoints, the next commit rewinds', async () => {
+    const path = tempPath();
+    const raw = new Database(path);
+    raw.pragma('journal_mode = WAL');
+    const checkpointer = new WalCheckpointer(raw, path, silentLogger(), 20);
+    expect(raw.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    raw.exec('create table t (v text)');
+    const insert = raw.prepare('insert into t (v) values (?)');
     const blob = 'x'.repeat(100_000);
     let maxWal = 0;
-    // 30 MB written in 300 transactions; without checkpoints the WAL would hold all of it.
-    for (let i = 0; i < 300; i++) {
-      await database.transaction(async (tx) => void (await tx.db.insertInto('t' as never).values({ v: blob } as never).execute()));
-      if (i % 10 === 9) await new Promise((r) => setTimeout(r, 50));
-      maxWal = Math.max(maxWal, statSync(`${path}-wal`).size);
+    // 30 MB in three rounds of 10 MB; without checkpoints the WAL would hold all of it. Each round
+    // waits until the worker has checkpointed everything written so far (no timing involved).
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 100; i++) {
+        insert.run(blob);
+        checkpointer.written();
+        maxWal = Math.max(maxWal, statSync(`${path}-wal`).size);
+      }
+      await checkpointer.settled();
     }
-    expect(maxWal).toBeLessThan(20_000_000);
-    const n = (await sql<{ n: number }>`select count(*) as n from t`.execute(database.db)).rows[0]!.n;
-    expect(n).toBe(300);
-    await database.close();
+    expect(maxWal).toBeGreaterThan(9_000_000);
+    expect(maxWal).toBeLessThan(15_000_000);
+    expect(raw.prepare('select count(*) as n from t').get()).toEqual({ n: 300 });
+    await checkpointer.close();
+    raw.close();
   });
 });

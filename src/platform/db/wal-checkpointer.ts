@@ -18,6 +18,7 @@ export class WalCheckpointer {
   private busy = false;
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
+  private settledWaiters: (() => void)[] = [];
 
   constructor(
     private readonly raw: BetterSqlite3.Database,
@@ -32,6 +33,7 @@ export class WalCheckpointer {
       this.worker.on('message', (m: { ok: boolean; error?: string }) => {
         this.busy = false;
         if (!m.ok) this.logger.warn({ error: m.error }, 'WAL checkpoint failed; will try again');
+        this.notifySettled();
       });
       this.worker.on('error', (err) => this.fallBack(err));
       this.raw.pragma('wal_autocheckpoint = 0');
@@ -45,6 +47,24 @@ export class WalCheckpointer {
   /** A commit wrote to the WAL: the next tick checkpoints. */
   written(): void {
     this.dirty = true;
+  }
+
+  /**
+   * Resolves once every write reported so far has been through a checkpoint (tests: the WAL is
+   * then rewound by the next commit). Resolves at once without a worker.
+   */
+  settled(): Promise<void> {
+    return new Promise((resolve) => {
+      this.settledWaiters.push(resolve);
+      this.notifySettled();
+    });
+  }
+
+  private notifySettled() {
+    if (this.worker && (this.busy || this.dirty)) return;
+    const waiters = this.settledWaiters;
+    this.settledWaiters = [];
+    for (const w of waiters) w();
   }
 
   async close(): Promise<void> {
@@ -76,6 +96,7 @@ export class WalCheckpointer {
     if (this.timer) clearInterval(this.timer);
     this.worker = undefined;
     this.raw.pragma('wal_autocheckpoint = 1000');
+    this.notifySettled();
   }
 }
 
