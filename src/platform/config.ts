@@ -113,7 +113,7 @@ export const ENV_VARS = {
   SAMVAD_WEBHOOK_TIMEOUT_MS: 'How long a webhook receiver has to answer. Default 10000.',
   SAMVAD_WEBHOOK_RETRY_HOURS: 'Hours a failing webhook delivery is retried (exponential backoff with jitter) before it is dead-lettered. Default 72.',
   SAMVAD_WEBHOOK_DISABLE_AFTER_HOURS: 'Hours of continuous failure after which a webhook endpoint is disabled and the workspace alerted. Default 24.',
-  SAMVAD_WEBHOOK_CONCURRENCY: 'Webhook requests in flight per endpoint. Default 16.',
+  SAMVAD_WEBHOOK_CONCURRENCY: 'Webhook requests in flight per endpoint. Default 64 (1,000 messages/s make 3,000 deliveries/s; at 20 ms a round trip that needs 60 in flight).',
   SAMVAD_SECRET_KEY: 'Key that encrypts WhatsApp number secrets and signs media links: 32 bytes as 64 hex characters (openssl rand -hex 32) or base64. Unset: a single process keeps one in <data dir>/secret.key; separate api/worker processes must all set the same key.',
 } as const;
 
@@ -222,7 +222,7 @@ export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Con
       timeoutMs: int('SAMVAD_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
       retryMs: int('SAMVAD_WEBHOOK_RETRY_HOURS', 72, 1, 24 * 30) * 3_600_000,
       disableAfterMs: int('SAMVAD_WEBHOOK_DISABLE_AFTER_HOURS', 24, 1, 24 * 30) * 3_600_000,
-      concurrencyPerEndpoint: int('SAMVAD_WEBHOOK_CONCURRENCY', 16, 1, 256),
+      concurrencyPerEndpoint: int('SAMVAD_WEBHOOK_CONCURRENCY', 64, 1, 256),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);
