@@ -1,3 +1,4 @@
+import { retryOnDeadlock } from '../platform/db/retry-deadlock.ts';
 import { randomBytes } from 'node:crypto';
 import type { SecretBox } from '../channels/whatsapp/secret-box.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -141,10 +142,13 @@ export async function updateEndpoint(deps: EndpointDeps, workspaceId: string, id
 /** Deletes the endpoint and its pending deliveries (its delivery log ages out with retention). */
 export async function deleteEndpoint(database: Database, workspaceId: string, id: string): Promise<void> {
   await getEndpoint(database, workspaceId, id);
-  await database.transaction(async (tx) => {
-    await tx.db.deleteFrom('webhook_deliveries').where('endpoint_id', '=', id).where('state', '=', 'pending').execute();
-    await tx.db.deleteFrom('webhook_endpoints').where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
-  });
+  // The deliverer may be writing outcomes of the same rows (PostgreSQL can pick either as a deadlock victim).
+  await retryOnDeadlock(() =>
+    database.transaction(async (tx) => {
+      await tx.db.deleteFrom('webhook_deliveries').where('endpoint_id', '=', id).where('state', '=', 'pending').execute();
+      await tx.db.deleteFrom('webhook_endpoints').where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
+    }),
+  );
 }
 
 /**

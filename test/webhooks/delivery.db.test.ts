@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { retryOnDeadlock } from '../../src/platform/db/retry-deadlock.ts';
 import { startTestApp, type TestApp } from '../helpers/start-test-app.ts';
 import { createEndpointViaApi, deliveryStates, parseSynthetic, recordSynthetic, startReceiver, workspaceIdOf, type Receiver } from './helpers.ts';
 
@@ -34,12 +35,15 @@ describe('webhook delivery to local receivers', () => {
     for (const r of receivers) await r.close();
     await app?.destroy();
   });
-  const disableAll = async () => {
-    await app.context.database.transaction(async (tx) => {
-      await tx.db.updateTable('webhook_endpoints').set({ status: 'disabled' }).execute();
-      await tx.db.deleteFrom('webhook_deliveries').execute();
-    });
-  };
+  // The deliverer may still be writing the previous test's outcomes: on PostgreSQL this cleanup
+  // can be picked as a deadlock victim, and is then simply run again.
+  const disableAll = () =>
+    retryOnDeadlock(() =>
+      app.context.database.transaction(async (tx) => {
+        await tx.db.updateTable('webhook_endpoints').set({ status: 'disabled' }).execute();
+        await tx.db.deleteFrom('webhook_deliveries').execute();
+      }),
+    );
 
   /** Moves the clock in steps until `done` holds (backoff without real waiting). */
   async function advanceUntil(done: () => boolean | Promise<boolean>, stepMs = 60_000, maxSteps = 400) {

@@ -81,7 +81,7 @@ export async function claimDeliveries(database: Database, input: ClaimInput): Pr
           select d.id from webhook_deliveries d where ${eligible} order by d.next_attempt_at limit ${input.limit} for update of d skip locked
         )) ${returning}`.execute(tx.db)
       ).rows;
-      await deferSuccessors(tx.db, claimed, expires);
+      await deferSuccessors(tx.db, database.dialect, claimed, expires);
       return claimed;
     });
   } else {
@@ -91,7 +91,7 @@ export async function claimDeliveries(database: Database, input: ClaimInput): Pr
           select d.id from webhook_deliveries d where ${eligible} order by d.next_attempt_at limit ${input.limit}
         ) ${returning}`.execute(tx.db)
       ).rows;
-      await deferSuccessors(tx.db, claimed, expires);
+      await deferSuccessors(tx.db, database.dialect, claimed, expires);
       return claimed;
     });
   }
@@ -116,13 +116,26 @@ export async function claimDeliveries(database: Database, input: ClaimInput): Pr
  * still kept by the claim's NOT EXISTS, and if a promotion is missed (a crash, a race between
  * processes) the successors fall due by themselves when the lease would have lapsed.
  */
-async function deferSuccessors(db: Kysely<any>, claimed: Row[], untilMs: number): Promise<void> {
+async function deferSuccessors(db: Kysely<any>, dialect: Database['dialect'], claimed: Row[], untilMs: number): Promise<void> {
   for (const [endpointId, keys] of contactsByEndpoint(claimed.map((r) => ({ endpointId: r.endpoint_id, contactKey: r.contact_key })))) {
     for (let i = 0; i < keys.length; i += 500) {
-      await sql`update webhook_deliveries set next_attempt_at = ${untilMs}
-        where state = 'pending' and endpoint_id = ${endpointId} and contact_key in (${sql.join(keys.slice(i, i + 500))})
-        and lease_token is null and next_attempt_at < ${untilMs}`.execute(db);
+      const which = sql`state = 'pending' and endpoint_id = ${endpointId} and contact_key in (${sql.join(keys.slice(i, i + 500))})
+        and lease_token is null and next_attempt_at < ${untilMs}`;
+      await updateUnlocked(db, dialect, sql`next_attempt_at = ${untilMs}`, which);
     }
+  }
+}
+
+/**
+ * PostgreSQL: rows another transaction holds are skipped, never waited for, so the deliverer's
+ * transactions cannot take part in a deadlock with an endpoint deletion, a replay or another
+ * process (putting off or bringing back a successor is only about cost; see above).
+ */
+async function updateUnlocked(db: Kysely<any>, dialect: Database['dialect'], set: ReturnType<typeof sql>, where: ReturnType<typeof sql>): Promise<void> {
+  if (dialect === 'postgres') {
+    await sql`update webhook_deliveries set ${set} where id = any(array(select id from webhook_deliveries where ${where} for update skip locked))`.execute(db);
+  } else {
+    await sql`update webhook_deliveries set ${set} where ${where}`.execute(db);
   }
 }
 
@@ -131,12 +144,12 @@ async function deferSuccessors(db: Kysely<any>, claimed: Row[], untilMs: number)
  * now, so a contact's next event goes out without waiting for the finished head's lease to end.
  * Rows backing off after a failed attempt keep their time.
  */
-export async function promoteSuccessors(db: Kysely<any>, finished: { endpointId: string; contactKey: string | null }[], nowMs: number): Promise<void> {
+export async function promoteSuccessors(db: Kysely<any>, dialect: Database['dialect'], finished: { endpointId: string; contactKey: string | null }[], nowMs: number): Promise<void> {
   for (const [endpointId, keys] of contactsByEndpoint(finished)) {
     for (let i = 0; i < keys.length; i += 500) {
-      await sql`update webhook_deliveries set next_attempt_at = ${nowMs}
-        where state = 'pending' and endpoint_id = ${endpointId} and contact_key in (${sql.join(keys.slice(i, i + 500))})
-        and lease_token is null and attempts = 0 and next_attempt_at > ${nowMs}`.execute(db);
+      const which = sql`state = 'pending' and endpoint_id = ${endpointId} and contact_key in (${sql.join(keys.slice(i, i + 500))})
+        and lease_token is null and attempts = 0 and next_attempt_at > ${nowMs}`;
+      await updateUnlocked(db, dialect, sql`next_attempt_at = ${nowMs}`, which);
     }
   }
 }

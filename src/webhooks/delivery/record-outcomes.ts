@@ -80,7 +80,7 @@ export async function recordOutcomes(database: Database, outcomes: Outcome[], se
     }
     // Finished heads release their contacts' next deliveries (put off while the head was out).
     const finished = outcomes.filter((o) => o.result.ok || o.at - o.delivery.createdAt >= settings.retryMs).map((o) => o.delivery);
-    await promoteSuccessors(tx.db, finished, now);
+    await promoteSuccessors(tx.db, database.dialect, finished, now);
     if (okEndpoints.size) {
       await tx.db.updateTable('webhook_endpoints').set({ failing_since: null }).where('id', 'in', [...okEndpoints]).where('failing_since', 'is not', null).execute();
     }
