@@ -38,6 +38,7 @@ export async function recordOutcomes(database: Database, outcomes: Outcome[], se
     const successGroups = new Map<string, { token: string; code: number | null; at: number; ids: string[] }>();
     const okEndpoints = new Set<string>();
     const failedEndpoints = new Map<string, string>();
+    const finished: ClaimedDelivery[] = [];
     // In id order, so two writers touching the same rows lock them in the same order.
     for (const o of [...outcomes].sort((a, b) => (a.delivery.id < b.delivery.id ? -1 : a.delivery.id > b.delivery.id ? 1 : 0))) {
       const d = o.delivery;
@@ -47,6 +48,7 @@ export async function recordOutcomes(database: Database, outcomes: Outcome[], se
         const g = successGroups.get(key) ?? { token: d.leaseToken, code: o.result.statusCode, at: o.at, ids: [] };
         g.ids.push(d.id);
         successGroups.set(key, g);
+        finished.push(d);
         continue;
       }
       failedEndpoints.set(d.endpointId, d.workspaceId);
@@ -64,7 +66,10 @@ export async function recordOutcomes(database: Database, outcomes: Outcome[], se
         .where('id', '=', d.id)
         .where('lease_token', '=', d.leaseToken)
         .execute();
-      if (dead) out.dead++;
+      if (dead) {
+        out.dead++;
+        finished.push(d);
+      }
       else out.retried++;
     }
     for (const g of successGroups.values()) {
@@ -78,8 +83,8 @@ export async function recordOutcomes(database: Database, outcomes: Outcome[], se
         out.delivered += Number(r.numUpdatedRows ?? 0);
       }
     }
-    // Finished heads release their contacts' next deliveries (put off while the head was out).
-    const finished = outcomes.filter((o) => o.result.ok || o.at - o.delivery.createdAt >= settings.retryMs).map((o) => o.delivery);
+    // Finished heads (delivered or dead) release their contacts' next deliveries, put off while
+    // the head was out.
     await promoteSuccessors(tx.db, database.dialect, finished, now);
     if (okEndpoints.size) {
       await tx.db.updateTable('webhook_endpoints').set({ failing_since: null }).where('id', 'in', [...okEndpoints]).where('failing_since', 'is not', null).execute();
