@@ -304,6 +304,9 @@ describe('inbox: assignment, teams, business hours, notes, labels, canned respon
     it('streams new messages, assignment and status changes over SSE, and resumes after Last-Event-ID', async () => {
       const phone = nextPhone();
       const id0 = await customerWrites(phone, 'before the stream');
+      // On PostgreSQL the notification of an event committed just before the stream opened can land
+      // after it did, so that event may (harmlessly) show up once on the new stream: leave it out.
+      const before = await app.context.database.db.selectFrom('messages').select('id').where('direction', '=', 'inbound').orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
       const events: { id: string; event: string; data: Record<string, unknown> }[] = [];
       const url = new URL('/api/v1/inbox/events', app.url);
       const req = http.get(url, { headers: { cookie: agents[0]!.cookie, accept: 'text/event-stream' } });
@@ -341,7 +344,7 @@ describe('inbox: assignment, teams, business hours, notes, labels, canned respon
       });
       expect(applied.changes).toHaveLength(1);
       expect(await waitFor(() => events.some((e) => e.event === 'message.status'))).toBe(true);
-      const ours = events.filter((e) => e.data.conversationId === id);
+      const ours = events.filter((e) => e.data.conversationId === id && e.data.messageId !== before.id);
       expect(ours.map((e) => e.event)).toEqual(['message.received', 'conversation.assignment', 'conversation.status']);
       expect(ours[1]!.data).toMatchObject({ assigneeId: agents[1]!.userId, assignee: { name: 'Agent B' } });
       expect(ours[2]!.data).toMatchObject({ status: 'closed' });
