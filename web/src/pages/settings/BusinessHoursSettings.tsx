@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
-import { api, errorMessage } from '../../lib/api.ts';
+import { api } from '../../lib/api.ts';
+import { useSaveForm } from '../../lib/use-save-form.ts';
 import { useApi } from '../../lib/use-api.ts';
-import { Button, ErrorBlock, FormError, Spinner, TextAreaField, TextField, useToast } from '../../lib/ui/index.ts';
+import { Button, ErrorBlock, FormError, Spinner, TextAreaField, TextField } from '../../lib/ui/index.ts';
 
 type Day = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 const DAYS: { key: Day; label: string }[] = [
@@ -26,7 +27,6 @@ interface InboxSettings {
 
 /** Business hours per weekday (one open interval a day here; the API takes several) and the out-of-hours auto-reply. */
 export function BusinessHoursSettings() {
-  const toast = useToast();
   const current = useApi((signal) => api.get<InboxSettings>('/api/v1/inbox/settings', undefined, signal), []);
   const [enabled, setEnabled] = useState(false);
   const [timeZone, setTimeZone] = useState('');
@@ -34,8 +34,7 @@ export function BusinessHoursSettings() {
     Object.fromEntries(DAYS.map((d) => [d.key, { on: false, open: '09:00', close: '18:00', extra: 0 }])) as Record<Day, { on: boolean; open: string; close: string; extra: number }>,
   );
   const [ooh, setOoh] = useState({ enabled: false, message: '', cooldown: '720' });
-  const [error, setError] = useState<string>();
-  const [saving, setSaving] = useState(false);
+  const { error, saving, submit } = useSaveForm('Business hours saved');
 
   useEffect(() => {
     const s = current.data;
@@ -53,33 +52,23 @@ export function BusinessHoursSettings() {
     setOoh({ enabled: s.outOfHours.enabled, message: s.outOfHours.message ?? '', cooldown: String(s.outOfHours.cooldownMinutes) });
   }, [current.data]);
 
-  async function save(e: React.FormEvent) {
-    e.preventDefault();
-    setSaving(true);
-    setError(undefined);
-    try {
-      const keep = current.data?.businessHours.days ?? {};
-      const body = {
-        businessHours: {
-          enabled,
-          timeZone: timeZone.trim() || null,
-          days: Object.fromEntries(DAYS.map((d) => [d.key, days[d.key].on ? [{ open: days[d.key].open, close: days[d.key].close }, ...(keep[d.key] ?? []).slice(1)] : []])),
-        },
-        outOfHours: { enabled: ooh.enabled, message: ooh.message.trim() || null, cooldownMinutes: Number(ooh.cooldown) || 0 },
-      };
-      current.setData(await api.patch<InboxSettings>('/api/v1/inbox/settings', body));
-      toast.show('Business hours saved', 'success');
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setSaving(false);
-    }
+  async function save() {
+    const keep = current.data?.businessHours.days ?? {};
+    const body = {
+      businessHours: {
+        enabled,
+        timeZone: timeZone.trim() || null,
+        days: Object.fromEntries(DAYS.map((d) => [d.key, days[d.key].on ? [{ open: days[d.key].open, close: days[d.key].close }, ...(keep[d.key] ?? []).slice(1)] : []])),
+      },
+      outOfHours: { enabled: ooh.enabled, message: ooh.message.trim() || null, cooldownMinutes: Number(ooh.cooldown) || 0 },
+    };
+    current.setData(await api.patch<InboxSettings>('/api/v1/inbox/settings', body));
   }
 
   if (current.error) return <ErrorBlock message={current.error} onRetry={current.reload} />;
   if (!current.data) return <Spinner />;
   return (
-    <form className="card stack" onSubmit={(e) => void save(e)} aria-labelledby="hours-title">
+    <form className="card stack" onSubmit={(e) => void submit(e, save)} aria-labelledby="hours-title">
       <h2 id="hours-title">Business hours</h2>
       <label className="check">
         <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Use business hours (outside them, new chats get the out-of-hours reply)

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
-import { api, errorMessage } from '../../lib/api.ts';
+import { api } from '../../lib/api.ts';
+import { useSaveForm } from '../../lib/use-save-form.ts';
 import { useApi } from '../../lib/use-api.ts';
-import { Button, ErrorBlock, FormError, Spinner, TextAreaField, useToast } from '../../lib/ui/index.ts';
+import { Button, ErrorBlock, FormError, Spinner, TextAreaField } from '../../lib/ui/index.ts';
 
 interface OptSettings {
   stopKeywords: string[];
@@ -14,14 +15,12 @@ const lines = (s: string) => [...new Set(s.split(/[\n,]+/).map((x) => x.trim()).
 
 /** STOP/START keywords (whole messages, any language) and the confirmations sent back. */
 export function OptOutSettings() {
-  const toast = useToast();
   const current = useApi((signal) => api.get<OptSettings>('/api/v1/contacts/opt-settings', undefined, signal), []);
   const [stop, setStop] = useState('');
   const [start, setStart] = useState('');
   const [stopReply, setStopReply] = useState('');
   const [startReply, setStartReply] = useState('');
-  const [error, setError] = useState<string>();
-  const [saving, setSaving] = useState(false);
+  const { error, saving, submit } = useSaveForm('Opt-out settings saved');
   useEffect(() => {
     if (!current.data) return;
     setStop(current.data.stopKeywords.join('\n'));
@@ -30,24 +29,14 @@ export function OptOutSettings() {
     setStartReply(current.data.startReply);
   }, [current.data]);
 
-  async function save(e: React.FormEvent) {
-    e.preventDefault();
-    setSaving(true);
-    setError(undefined);
-    try {
-      current.setData(await api.put<OptSettings>('/api/v1/contacts/opt-settings', { stopKeywords: lines(stop), startKeywords: lines(start), stopReply, startReply }));
-      toast.show('Opt-out settings saved', 'success');
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setSaving(false);
-    }
+  async function save() {
+    current.setData(await api.put<OptSettings>('/api/v1/contacts/opt-settings', { stopKeywords: lines(stop), startKeywords: lines(start), stopReply, startReply }));
   }
 
   if (current.error) return <ErrorBlock message={current.error} onRetry={current.reload} />;
   if (!current.data) return <Spinner />;
   return (
-    <form className="card stack" onSubmit={(e) => void save(e)} aria-labelledby="optout-title">
+    <form className="card stack" onSubmit={(e) => void submit(e, save)} aria-labelledby="optout-title">
       <h2 id="optout-title">Opt-out keywords</h2>
       <p className="muted">A customer message that is exactly one of these words (any case) opts them out of, or back into, marketing messages. Utility and authentication messages still go.</p>
       <div className="form-row">

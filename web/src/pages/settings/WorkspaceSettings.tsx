@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
-import { api, errorMessage } from '../../lib/api.ts';
+import { api } from '../../lib/api.ts';
+import { useSaveForm } from '../../lib/use-save-form.ts';
 import { useSession } from '../../lib/session.tsx';
 import { useApi } from '../../lib/use-api.ts';
-import { Button, ErrorBlock, FormError, Spinner, TextField, useToast } from '../../lib/ui/index.ts';
+import { Button, ErrorBlock, FormError, Spinner, TextField } from '../../lib/ui/index.ts';
 
 interface Workspace {
   id: string;
@@ -23,13 +24,11 @@ function zones(): string[] {
 
 /** The workspace's name and IANA time zone (reports, schedules and business hours are in it). */
 export function WorkspaceSettings() {
-  const toast = useToast();
   const { refresh } = useSession();
   const current = useApi((signal) => api.get<Workspace>('/api/v1/workspace', undefined, signal), []);
   const [name, setName] = useState('');
   const [timeZone, setTimeZone] = useState('');
-  const [error, setError] = useState<string>();
-  const [saving, setSaving] = useState(false);
+  const { error, saving, submit } = useSaveForm('Workspace saved');
   const [zoneList] = useState(zones);
 
   useEffect(() => {
@@ -38,25 +37,15 @@ export function WorkspaceSettings() {
     setTimeZone(current.data.timeZone);
   }, [current.data]);
 
-  async function save(e: React.FormEvent) {
-    e.preventDefault();
-    setSaving(true);
-    setError(undefined);
-    try {
-      current.setData(await api.patch<Workspace>('/api/v1/workspace', { name: name.trim(), timeZone: timeZone.trim() }));
-      await refresh(); // the header shows the workspace's name
-      toast.show('Workspace saved', 'success');
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setSaving(false);
-    }
+  async function save() {
+    current.setData(await api.patch<Workspace>('/api/v1/workspace', { name: name.trim(), timeZone: timeZone.trim() }));
+    await refresh(); // the header shows the workspace's name
   }
 
   if (current.error) return <ErrorBlock message={current.error} onRetry={current.reload} />;
   if (!current.data) return <Spinner />;
   return (
-    <form className="card stack" onSubmit={(e) => void save(e)} aria-labelledby="workspace-title">
+    <form className="card stack" onSubmit={(e) => void submit(e, save)} aria-labelledby="workspace-title">
       <h2 id="workspace-title">Workspace</h2>
       <TextField label="Name" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
       <TextField
