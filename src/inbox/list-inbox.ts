@@ -75,16 +75,22 @@ export async function listInbox(db: Db, workspaceId: string, q: InboxListQuery):
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
   return {
-    data: page.map((r) => ({
-      conversationId: r.id,
-      numberId: r.number_id,
-      contactId: r.contact_id,
-      lastMessageAt: r.last_message_at == null ? null : new Date(Number(r.last_message_at)).toISOString(),
-      unreadCount: Number(r.unread_count),
-      status: (r.status ?? 'open') as 'open' | 'closed',
-      assigneeId: r.assignee_user_id ?? null,
-      teamId: r.team_id ?? null,
-    })),
+    data: page.map(toInboxListItem),
     nextCursor: rows.length > q.limit && last ? Buffer.from(JSON.stringify([Number(last.last_message_at ?? 0), last.id])).toString('base64url') : null,
+  };
+}
+
+/** A conversation row (with its state's status, assignee and team) as the inbox list shows it. */
+export type InboxItemRow = { id: string; number_id: string; contact_id: string; last_message_at: number | string | null; unread_count: number | string; status: string | null; assignee_user_id: string | null; team_id: string | null };
+export function toInboxListItem(r: InboxItemRow): InboxListItem {
+  return {
+    conversationId: r.id,
+    numberId: r.number_id,
+    contactId: r.contact_id,
+    lastMessageAt: r.last_message_at == null ? null : new Date(Number(r.last_message_at)).toISOString(),
+    unreadCount: Number(r.unread_count),
+    status: (r.status ?? 'open') as 'open' | 'closed',
+    assigneeId: r.assignee_user_id ?? null,
+    teamId: r.team_id ?? null,
   };
 }

@@ -6,7 +6,7 @@ import { toMessageSummary } from '../../messaging/history/message-view.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { principalOf } from '../../public-api/plugin.ts';
 import { userOf } from '../../workspaces/people/index.ts';
-import { listInbox, type InboxListItem, type InboxListQuery } from '../list-inbox.ts';
+import { listInbox, toInboxListItem, type InboxItemRow, type InboxListItem, type InboxListQuery } from '../list-inbox.ts';
 import { security, tags } from './common.ts';
 
 const CardsQuery = Type.Object({
@@ -85,22 +85,9 @@ async function oneConversation(db: Db, workspaceId: string, id: string): Promise
     .where('cv.workspace_id', '=', workspaceId)
     .where('cv.id', '=', id)
     .executeTakeFirst();
-  return r ? [toItem(r)] : [];
+  return r ? [toInboxListItem(r)] : [];
 }
 
-type ItemRow = { id: string; number_id: string; contact_id: string; last_message_at: number | string | null; unread_count: number | string; status: string | null; assignee_user_id: string | null; team_id: string | null };
-function toItem(r: ItemRow): InboxListItem {
-  return {
-    conversationId: r.id,
-    numberId: r.number_id,
-    contactId: r.contact_id,
-    lastMessageAt: r.last_message_at == null ? null : new Date(Number(r.last_message_at)).toISOString(),
-    unreadCount: Number(r.unread_count),
-    status: (r.status ?? 'open') as 'open' | 'closed',
-    assigneeId: r.assignee_user_id ?? null,
-    teamId: r.team_id ?? null,
-  };
-}
 
 /** Conversations whose contact's name, WhatsApp profile name or phone contains `text`, newest first. */
 async function searchInbox(db: Db, workspaceId: string, f: InboxListQuery, text: string): Promise<InboxListItem[]> {
@@ -125,7 +112,7 @@ async function searchInbox(db: Db, workspaceId: string, f: InboxListQuery, text:
   if (f.status === 'open') query = query.where((eb) => eb.or([eb('ic.status', '=', 'open'), eb('ic.status', 'is', null)]));
   if (f.teamId) query = query.where('ic.team_id', '=', f.teamId);
   const rows = await query.orderBy('cv.last_message_at', 'desc').orderBy('cv.id', 'desc').limit(f.limit).execute();
-  let items: InboxListItem[] = rows.map((r) => toItem(r as ItemRow));
+  let items: InboxListItem[] = rows.map((r) => toInboxListItem(r as InboxItemRow));
   if (f.label) {
     const labels = await labelsOf(db, workspaceId, items);
     items = items.filter((i) => labels.get(i.conversationId)?.includes(f.label!.trim().toLowerCase()));
