@@ -12,7 +12,7 @@ export const BENCH_AUTH = 'Basic ' + Buffer.from(BENCH_API_KEY + ':').toString('
  * `stop()` ends it and removes its data. BENCH_CPU_PROF=DIR writes its V8 CPU profile to DIR
  * (node --cpu-prof), for the scenarios that use this helper.
  */
-export async function startBenchSamvad(extraEnv: Record<string, string> = {}): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startBenchSamvad(extraEnv: Record<string, string> = {}): Promise<{ url: string; dataDir: string; output(): string; stop(): Promise<void> }> {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'samvad-bench-'));
   try {
@@ -24,6 +24,8 @@ export async function startBenchSamvad(extraEnv: Record<string, string> = {}): P
     });
     return {
       url: `http://127.0.0.1:${port}`,
+      dataDir,
+      output: () => server.output(),
       async stop() {
         await server.stop();
         await rm(dataDir, { recursive: true, force: true });

@@ -1,13 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { rollUpWorkspace } from '../../src/analytics/index.ts';
 import { openDatabase } from '../../src/platform/db/open.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import type { Scenario } from '../lib/scenario.ts';
-import { BENCH_API_KEY, BENCH_AUTH } from '../lib/samvad.ts';
-import { freePort, spawnServer } from '../lib/spawn.ts';
+import { BENCH_AUTH, startBenchSamvad } from '../lib/samvad.ts';
 import { median } from '../lib/stats.ts';
 
 const MESSAGES = Number(process.env.ANALYTICS_BENCH_MESSAGES ?? 1_000_000);
@@ -29,15 +26,8 @@ export default {
   name: 'analytics-messages',
   description: `GET /api/v1/analytics/messages (30 days by day) over ${MESSAGES.toLocaleString('en')} messages (SQLite)`,
   async setup() {
-    const port = await freePort();
-    const dataDir = await mkdtemp(join(tmpdir(), 'samvad-bench-analytics-'));
-    const server = await spawnServer({
-      label: 'samvad',
-      args: ['bin/samvad.js', 'start', '--port', String(port), '--data-dir', dataDir],
-      env: { SAMVAD_API_KEY: BENCH_API_KEY, SAMVAD_DEFAULT_RATE_LIMIT: '100000000', LOG_LEVEL: 'warn', SAMVAD_SANDBOX: 'off' },
-      readyUrl: `http://127.0.0.1:${port}/readyz`,
-    });
-    const url = `http://127.0.0.1:${port}`;
+    const server = await startBenchSamvad({ SAMVAD_SANDBOX: 'off' });
+    const { url, dataDir } = server;
     const seedStart = performance.now();
     const workspaceId = seed(join(dataDir, 'samvad.db'));
     const seedSeconds = Math.round((performance.now() - seedStart) / 100) / 10;
@@ -82,7 +72,6 @@ export default {
       },
       async teardown() {
         await server.stop();
-        await rm(dataDir, { recursive: true, force: true });
       },
     };
   },

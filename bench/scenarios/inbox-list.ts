@@ -1,10 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Scenario } from '../lib/scenario.ts';
-import { BENCH_API_KEY, BENCH_AUTH } from '../lib/samvad.ts';
-import { freePort, spawnServer } from '../lib/spawn.ts';
+import { BENCH_AUTH, startBenchSamvad } from '../lib/samvad.ts';
 import { median } from '../lib/stats.ts';
 
 const CONVERSATIONS = Number(process.env.INBOX_BENCH_CONVERSATIONS ?? 100_000);
@@ -20,15 +17,8 @@ export default {
   name: 'inbox-list',
   description: `GET /api/v1/inbox/conversations on ${CONVERSATIONS.toLocaleString('en')} conversations (first page, newest first; SQLite)`,
   async setup() {
-    const port = await freePort();
-    const dataDir = await mkdtemp(join(tmpdir(), 'samvad-bench-inbox-'));
-    const server = await spawnServer({
-      label: 'samvad',
-      args: ['bin/samvad.js', 'start', '--port', String(port), '--data-dir', dataDir],
-      env: { SAMVAD_API_KEY: BENCH_API_KEY, SAMVAD_DEFAULT_RATE_LIMIT: '100000000', LOG_LEVEL: 'warn', SAMVAD_SANDBOX: 'off' },
-      readyUrl: `http://127.0.0.1:${port}/readyz`,
-    });
-    const url = `http://127.0.0.1:${port}`;
+    const server = await startBenchSamvad({ SAMVAD_SANDBOX: 'off' });
+    const { url, dataDir } = server;
     seed(join(dataDir, 'samvad.db'));
     const get = async (path: string) => {
       const t = performance.now();
@@ -59,7 +49,6 @@ export default {
       },
       async teardown() {
         await server.stop();
-        await rm(dataDir, { recursive: true, force: true });
       },
     };
   },

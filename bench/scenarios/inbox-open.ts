@@ -1,12 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../../test/browser/chromium.ts';
 import type { Scenario } from '../lib/scenario.ts';
-import { BENCH_API_KEY, BENCH_AUTH } from '../lib/samvad.ts';
-import { freePort, spawnServer } from '../lib/spawn.ts';
+import { BENCH_AUTH, startBenchSamvad } from '../lib/samvad.ts';
 import { median } from '../lib/stats.ts';
 
 const CONVERSATIONS = Number(process.env.INBOX_BENCH_CONVERSATIONS ?? 100_000);
@@ -28,15 +25,8 @@ export default {
   name: 'inbox-open',
   description: `Open the inbox with ${CONVERSATIONS.toLocaleString('en')} conversations: list API under load, then first render in Chromium (SQLite)`,
   async setup() {
-    const port = await freePort();
-    const dataDir = await mkdtemp(join(tmpdir(), 'samvad-bench-inbox-open-'));
-    const server = await spawnServer({
-      label: 'samvad',
-      args: ['bin/samvad.js', 'start', '--port', String(port), '--data-dir', dataDir],
-      env: { SAMVAD_API_KEY: BENCH_API_KEY, SAMVAD_DEFAULT_RATE_LIMIT: '100000000', LOG_LEVEL: 'warn', SAMVAD_SANDBOX: 'off' },
-      readyUrl: `http://127.0.0.1:${port}/readyz`,
-    });
-    const url = `http://127.0.0.1:${port}`;
+    const server = await startBenchSamvad({ SAMVAD_SANDBOX: 'off' });
+    const { url, dataDir } = server;
     let browser: Browser | undefined;
     try {
       seed(join(dataDir, 'samvad.db'));
@@ -170,13 +160,11 @@ export default {
         async teardown() {
           await browser?.close();
           await server.stop();
-          await rm(dataDir, { recursive: true, force: true });
         },
       };
     } catch (err) {
       await browser?.close();
       await server.stop();
-      await rm(dataDir, { recursive: true, force: true });
       throw err;
     }
   },
