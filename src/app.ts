@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from './platform/package-root.ts';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from './http-context.ts';
@@ -48,8 +48,7 @@ import {
   type WhatsAppServices,
 } from './channels/whatsapp/index.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const VERSION: string = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+export const VERSION: string = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 export interface StartOptions extends ConfigFlags {
   /** Environment variables (default process.env). */
@@ -266,7 +265,7 @@ async function readiness(database: Database): Promise<{ ready: boolean; reason?:
 
 /** Serves the built dashboard (web/dist) at /. */
 async function registerDashboard(app: FastifyInstance) {
-  const dist = join(ROOT, 'web', 'dist');
+  const dist = join(PACKAGE_ROOT, 'web', 'dist');
   if (!existsSync(join(dist, 'index.html'))) {
     app.get('/', { schema: { hide: true } }, async (_request, reply) =>
       reply

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { migrations } from './migrations.ts';
 import { createClock } from './platform/clock.ts';
+import { PACKAGE_ROOT } from './platform/package-root.ts';
 import { ConfigError, loadConfig, type Config } from './platform/config.ts';
 import type { Database } from './platform/db/database.ts';
 import { migrateToLatest } from './platform/db/migrate.ts';
@@ -14,7 +16,7 @@ import { firstWorkspace, listWorkspaces } from './workspaces/get-workspaces.ts';
 import { NUMBERS_CLI_HELP, NUMBERS_CLI_OPTIONS, NumbersUsageError, runNumbersCommand } from './channels/whatsapp/numbers/cli.ts';
 import { WEBHOOKS_CLI_HELP, WEBHOOKS_CLI_OPTIONS, WebhooksUsageError, runWebhooksCommand } from './webhooks/cli.ts';
 
-const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION: string = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 const HELP = `samvad ${VERSION} — self-hosted WhatsApp-first customer messaging
 

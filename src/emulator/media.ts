@@ -5,8 +5,8 @@
 import { lookup } from 'node:dns/promises';
 import { readFileSync, readdirSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { dirname, extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { extname, join } from 'node:path';
+import { PACKAGE_ROOT } from '../platform/package-root.ts';
 import { request } from 'undici';
 import type { MediaKind } from './validate-send.ts';
 
@@ -142,7 +142,7 @@ export async function fetchLinkMedia(
 
 // ---------------------------------------------------------------- samples
 
-export const SAMPLES_DIR = join(dirname(fileURLToPath(import.meta.url)), 'samples');
+export const SAMPLES_DIR = join(PACKAGE_ROOT, 'src', 'emulator', 'samples');
 const EXT_MIME: Record<string, string> = {
   '.png': 'image/png',
   '.jpg': 'image/jpeg',
