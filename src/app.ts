@@ -85,7 +85,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   const config = loadConfig(options.env ?? process.env, options);
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const clock = options.clock ?? createClock({ movable: config.testClock });
-  const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, groupCommitMs: config.groupCommitMs, logger });
+  const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, groupCommitMs: config.groupCommitMs, sqliteCacheMb: config.sqliteCacheMb, logger });
   let http: FastifyInstance | undefined;
   let queue: JobQueue | undefined;
   let emulator: Emulator | undefined;

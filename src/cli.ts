@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { migrations } from './migrations.ts';
 import { createClock } from './platform/clock.ts';
+import { applyHeapGrowth } from './platform/heap-growth.ts';
 import { PACKAGE_ROOT } from './platform/package-root.ts';
 import { ConfigError, loadConfig, type Config } from './platform/config.ts';
 import type { Database } from './platform/db/database.ts';
@@ -78,6 +79,7 @@ async function main(argv: string[]): Promise<number> {
       // every module a process imports, and the app imports all of them).
       const { startApp } = await import('./app.ts');
       const app = await startApp(flags);
+      applyHeapGrowth(app.config.heapGrowthPercent);
       const timeoutMs = app.config.shutdownTimeoutMs;
       let stopping = false;
       const stop = (signal: string) => {

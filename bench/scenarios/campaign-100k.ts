@@ -82,7 +82,7 @@ async function oneRound(): Promise<ScenarioFigures> {
 
     const samvad = await spawnServer({
       label: 'samvad',
-      args: ['bin/samvad.js', 'start', '--port', String(samvadPort), '--data-dir', samvadDir],
+      args: [...(process.env.BENCH_SAMVAD_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), 'bin/samvad.js', 'start', '--port', String(samvadPort), '--data-dir', samvadDir],
       env: { SAMVAD_SANDBOX: 'off', SAMVAD_API_KEY: API_KEY, SAMVAD_DEFAULT_RATE_LIMIT: '100000000', LOG_LEVEL: 'warn' },
       readyUrl: `${S}/readyz`,
     });

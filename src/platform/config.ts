@@ -38,6 +38,10 @@ export interface Config {
   secretKey: string | undefined;
   /** Outbound webhooks (src/webhooks). */
   webhooks: WebhooksConfig;
+  /** How far the JavaScript heap may grow past its live data, in percent; 0: V8's own heuristic (platform/heap-growth.ts). */
+  heapGrowthPercent: number;
+  /** SQLite page cache of the main connection, in MiB. */
+  sqliteCacheMb: number;
 }
 
 export interface WebhooksConfig {
@@ -114,6 +118,8 @@ export const ENV_VARS = {
   SAMVAD_WEBHOOK_RETRY_HOURS: 'Hours a failing webhook delivery is retried (exponential backoff with jitter) before it is dead-lettered. Default 72.',
   SAMVAD_WEBHOOK_DISABLE_AFTER_HOURS: 'Hours of continuous failure after which a webhook endpoint is disabled and the workspace alerted. Default 24.',
   SAMVAD_WEBHOOK_CONCURRENCY: 'Webhook requests in flight per endpoint. Default 64 (1,000 messages/s make 3,000 deliveries/s; at 20 ms a round trip that needs 60 in flight).',
+  SAMVAD_HEAP_GROWTH_PERCENT: "How far (percent) the server lets V8's JavaScript heap grow past the data its last full garbage collection kept before collecting again. Default 40; 0 leaves it to V8, whose heap under a busy campaign grows to about 4x the live data (more memory, no more speed).",
+  SAMVAD_SQLITE_CACHE_MB: 'SQLite page cache of the main connection, in MiB (embedded database only). Default 32.',
   SAMVAD_SECRET_KEY: 'Key that encrypts WhatsApp number secrets and signs media links: 32 bytes as 64 hex characters (openssl rand -hex 32) or base64. Unset: a single process keeps one in <data dir>/secret.key; separate api/worker processes must all set the same key.',
 } as const;
 
@@ -224,6 +230,8 @@ export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Con
       disableAfterMs: int('SAMVAD_WEBHOOK_DISABLE_AFTER_HOURS', 24, 1, 24 * 30) * 3_600_000,
       concurrencyPerEndpoint: int('SAMVAD_WEBHOOK_CONCURRENCY', 64, 1, 256),
     },
+    heapGrowthPercent: int('SAMVAD_HEAP_GROWTH_PERCENT', 40, 0, 1000),
+    sqliteCacheMb: int('SAMVAD_SQLITE_CACHE_MB', 32, 1, 65_536),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

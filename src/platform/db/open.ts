@@ -10,6 +10,8 @@ export interface OpenDatabaseOptions {
   groupCommitMs: number;
   logger: Logger;
   schema?: string;
+  /** SQLite page cache in MiB. */
+  sqliteCacheMb?: number;
 }
 
 /** PostgreSQL when DATABASE_URL is set, otherwise the embedded SQLite file under the data dir. */
@@ -17,5 +19,5 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
   if (options.databaseUrl) {
     return openPostgres({ url: options.databaseUrl, logger: options.logger, ...(options.schema ? { schema: options.schema } : {}) });
   }
-  return openSqlite({ path: join(options.dataDir, 'samvad.db'), logger: options.logger, groupCommitMs: options.groupCommitMs });
+  return openSqlite({ path: join(options.dataDir, 'samvad.db'), logger: options.logger, groupCommitMs: options.groupCommitMs, ...(options.sqliteCacheMb ? { cacheMb: options.sqliteCacheMb } : {}) });
 }
