@@ -173,16 +173,16 @@ async function build() {
 }
 
 /**
- * Applies migrations added since the dataset was built (a new index, say) to an existing dataset:
- * the count must run against the schema the code expects.
+ * Applies migrations added since the dataset was built (a new index, say) to an existing dataset,
+ * as Samvad does when it starts: the count must run against the schema the code expects. Then
+ * ANALYZE (what PostgreSQL's autovacuum would do after the build; the build analyzed SQLite too).
  */
 async function migrate() {
   const database = open();
   const t = Date.now();
-  await migrateToLatest(database, migrations);
-  if (database.dialect === 'postgres') await sql`analyze`.execute(database.db);
-  else await sql`analyze`.execute(database.db);
-  console.log(JSON.stringify({ migrateSeconds: (Date.now() - t) / 1000 }));
+  const applied = await migrateToLatest(database, migrations);
+  if (applied.length > 0) await sql`analyze`.execute(database.db);
+  console.log(JSON.stringify({ migrated: applied, migrateSeconds: (Date.now() - t) / 1000 }));
   await database.close();
 }
 

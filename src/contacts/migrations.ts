@@ -1,4 +1,4 @@
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 
 export const contactsMigrations: Record<string, Migration> = {
   '0020_contacts': {
@@ -122,6 +122,14 @@ export const contactsMigrations: Record<string, Migration> = {
         .addColumn('raw', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('contact_import_errors_pk', ['import_id', 'row_number'])
         .execute();
+    },
+  },
+  // Named after the last migration of any module (Kysely runs new migrations only after those applied).
+  '0092_contacts_erased_index': {
+    async up(db: Kysely<any>) {
+      // A segment count leaves out erased contacts (their events stay) by an anti-join on this small
+      // index instead of looking up every member's contact row.
+      await db.schema.createIndex('contacts_erased').on('contacts').columns(['workspace_id', 'id']).where(sql.ref('erased_at'), 'is not', null).execute();
     },
   },
 };

@@ -89,6 +89,8 @@ describe('segments (/api/v1/segments)', () => {
     // a has three orders and b two: each counted once.
     expect(await members({ conditions: [{ type: 'event', event: 'Order Placed' }] })).toEqual(['a', 'b', 'd']);
     expect(await members({ match: 'any', conditions: [{ type: 'event', event: 'Order Placed' }] })).toEqual(['a', 'b', 'd']);
+    // No condition lists each contact once (events): the count starts from a distinct set.
+    expect(await members({ match: 'all', conditions: [{ type: 'event', event: 'Order Placed' }, { type: 'event', event: 'Product Added To Cart' }] })).toEqual(['d']);
     expect(
       await members({
         match: 'all',
@@ -102,6 +104,23 @@ describe('segments (/api/v1/segments)', () => {
     expect(await members({ match: 'all', conditions: [{ type: 'event', event: 'Order Placed', op: 'at_least', count: 2 }, { type: 'trait', trait: 'plan', op: 'ne', val: 'gold' }] })).toEqual(['b']);
     expect(await members({ match: 'any', conditions: [{ type: 'tag', tag: 'vip' }, { type: 'event', event: 'Order Placed', op: 'did_not' }] })).toEqual(['a', 'c', 'e', 'f']);
     expect(await members({ match: 'any', conditions: [{ type: 'trait', trait: 'plan', op: 'eq', val: 'gold' }, { type: 'event', event: 'Product Added To Cart' }] })).toEqual(['a', 'c', 'd', 'e']);
+  });
+
+  it('leaves an erased contact out of counts and members, though its events stay', async () => {
+    const res = await api.trackUser({ fullPhoneNumber: '919876529999', traits: { city: 'Pune' } });
+    const gone = /Customer with (\S+) /.exec(res.body.message)![1]!;
+    expect((await api.trackEvent({ fullPhoneNumber: '919876529999', event: 'Order Placed', createdAt: new Date(now - DAY).toISOString() })).status).toBe(201);
+    const definitions = [
+      { conditions: [{ type: 'event', event: 'Order Placed', withinDays: 30 }] },
+      { match: 'all', conditions: [{ type: 'event', event: 'Order Placed', withinDays: 30 }, { type: 'tag', tag: 'vip', op: 'not_has' }] },
+      { match: 'any', conditions: [{ type: 'event', event: 'Order Placed', withinDays: 30 }, { type: 'trait', trait: 'city', op: 'eq', val: 'Pune' }] },
+    ];
+    const count = async (definition: unknown) => (await api.call('POST', '/api/v1/segments/preview', { definition })).body.count as number;
+    const before = await Promise.all(definitions.map(count));
+    expect((await api.call('DELETE', `/api/v1/contacts/${gone}`)).status).toBe(200);
+    expect(await Promise.all(definitions.map(count))).toEqual(before.map((n) => n - 1));
+    // The members the count is checked against (members() compares them) no longer list it either.
+    expect(await members(definitions[0])).toEqual(['a', 'b', 'd']);
   });
 
   it('streams members and tag members in batches (contract 2)', async () => {

@@ -180,10 +180,16 @@ function columnPredicate(spec: { col: string; kind: 'text' | 'time' | 'bool' }, 
  */
 type ConditionParts =
   | { kind: 'column'; expr: RawBuilder<unknown> }
-  | { kind: 'set'; from: RawBuilder<unknown>; alias: string; where: RawBuilder<unknown>; atLeast: number; negated: boolean };
+  | { kind: 'set'; from: RawBuilder<unknown>; alias: string; where: RawBuilder<unknown>; atLeast: number; negated: boolean; unique: boolean };
 
-function setOf(from: string, alias: string, where: RawBuilder<unknown>, negated = false, atLeast = 1): ConditionParts {
-  return { kind: 'set', from: sql.raw(from), alias, where, atLeast, negated };
+/**
+ * `unique`: the rows matching `where` name each contact at most once (a condition on one trait key —
+ * contact_traits' key is (contact_id, key) — or on one tag), so the set needs no DISTINCT; a set
+ * counted with `atLeast` > 1 is grouped by contact, hence unique too.
+ */
+function setOf(from: string, alias: string, where: RawBuilder<unknown>, opts: { negated?: boolean; atLeast?: number; unique?: boolean } = {}): ConditionParts {
+  const atLeast = opts.atLeast ?? 1;
+  return { kind: 'set', from: sql.raw(from), alias, where, atLeast, negated: opts.negated ?? false, unique: atLeast > 1 || (opts.unique ?? false) };
 }
 
 /** `select contact_id` of a set condition (its members, ignoring negation). */
@@ -209,14 +215,21 @@ export function compileCondition(cond: Condition, ws: string, nowMs: number, mod
   return p.kind === 'column' ? p.expr : setPredicate(p, mode);
 }
 
+/** A condition's set of contact ids (`select contact_id …`; see setOf for `unique`). */
+export interface ConditionIdSet {
+  select: RawBuilder<unknown>;
+  /** The condition means "not in the set". */
+  negated: boolean;
+  unique: boolean;
+}
+
 /**
- * A condition as a set of contact ids (`select contact_id …`) with whether the condition means
- * "not in it"; null for a condition on a contact column. Used to count a segment by intersecting
- * the sets (see countSegment).
+ * A condition as a set of contact ids; null for a condition on a contact column. Used to count a
+ * segment by combining the sets (see compileSegmentCount).
  */
-export function conditionIdSet(cond: Condition, ws: string, nowMs: number, field = 'condition'): { select: RawBuilder<unknown>; negated: boolean } | null {
+export function conditionIdSet(cond: Condition, ws: string, nowMs: number, field = 'condition'): ConditionIdSet | null {
   const p = conditionParts(cond, ws, nowMs, field);
-  return p.kind === 'column' ? null : { select: selectIds(p), negated: p.negated };
+  return p.kind === 'column' ? null : { select: selectIds(p), negated: p.negated, unique: p.unique };
 }
 
 function conditionParts(cond: Condition, ws: string, nowMs: number, field: string): ConditionParts {
@@ -228,14 +241,14 @@ function conditionParts(cond: Condition, ws: string, nowMs: number, field: strin
       const col = COLUMNS[cond.trait];
       if (col) return { kind: 'column', expr: columnPredicate(col, cond.op, cond.val, `${field}.val`) };
       const base = sql`t.workspace_id = ${ws} and t.key = ${cond.trait}`;
-      if (cond.op === 'ne') return setOf('contact_traits', 't', sql`${base} and ${traitRowPredicate('eq', cond.val, `${field}.val`)}`, true);
-      if (cond.op === 'not_exists') return setOf('contact_traits', 't', base, true);
-      return setOf('contact_traits', 't', sql`${base} and ${traitRowPredicate(cond.op, cond.val, `${field}.val`)}`);
+      if (cond.op === 'ne') return setOf('contact_traits', 't', sql`${base} and ${traitRowPredicate('eq', cond.val, `${field}.val`)}`, { negated: true, unique: true });
+      if (cond.op === 'not_exists') return setOf('contact_traits', 't', base, { negated: true, unique: true });
+      return setOf('contact_traits', 't', sql`${base} and ${traitRowPredicate(cond.op, cond.val, `${field}.val`)}`, { unique: true });
     }
     case 'tag': {
       if (typeof cond.tag !== 'string' || cond.tag === '') bad(`${field}.tag`, 'is required');
       if (cond.op !== undefined && cond.op !== 'has' && cond.op !== 'not_has') bad(`${field}.op`, 'must be "has" or "not_has"');
-      return setOf('contact_tags', 'g', sql`g.workspace_id = ${ws} and g.tag = ${cond.tag}`, cond.op === 'not_has');
+      return setOf('contact_tags', 'g', sql`g.workspace_id = ${ws} and g.tag = ${cond.tag}`, { negated: cond.op === 'not_has', unique: true });
     }
     case 'event': {
       if (typeof cond.event !== 'string' || cond.event === '') bad(`${field}.event`, 'is required');
@@ -248,9 +261,9 @@ function conditionParts(cond: Condition, ws: string, nowMs: number, field: strin
         where = sql`${where} and e.occurred_at >= ${Math.floor(nowMs - cond.withinDays * DAY_MS)}`;
       }
       // "at least n": the set of contacts with ≥ n such events; at_most n = not at_least n+1; did_not = not at_least 1.
-      if (op === 'at_least') return setOf('contact_events', 'e', where, false, count);
-      if (op === 'at_most') return setOf('contact_events', 'e', where, true, count + 1);
-      if (op === 'did_not') return setOf('contact_events', 'e', where, true, 1);
+      if (op === 'at_least') return setOf('contact_events', 'e', where, { atLeast: count });
+      if (op === 'at_most') return setOf('contact_events', 'e', where, { negated: true, atLeast: count + 1 });
+      if (op === 'did_not') return setOf('contact_events', 'e', where, { negated: true });
       bad(`${field}.op`, 'must be at_least, at_most or did_not');
     }
     // eslint-disable-next-line no-fallthrough
@@ -276,9 +289,9 @@ function tagsFilterParts(cond: TraitCondition, ws: string, field: string): Condi
   const base = sql`g.workspace_id = ${ws}`;
   switch (cond.op) {
     case 'eq':
-      return setOf('contact_tags', 'g', sql`${base} and g.tag = ${String(scalar(cond.val, `${field}.val`))}`);
+      return setOf('contact_tags', 'g', sql`${base} and g.tag = ${String(scalar(cond.val, `${field}.val`))}`, { unique: true });
     case 'ne':
-      return setOf('contact_tags', 'g', sql`${base} and g.tag = ${String(scalar(cond.val, `${field}.val`))}`, true);
+      return setOf('contact_tags', 'g', sql`${base} and g.tag = ${String(scalar(cond.val, `${field}.val`))}`, { negated: true, unique: true });
     case 'in': {
       if (!Array.isArray(cond.val) || cond.val.length === 0 || cond.val.length > 1000) bad(`${field}.val`, 'must be a non-empty array for op "in"');
       return setOf('contact_tags', 'g', sql`${base} and g.tag in (${sql.join(cond.val.map((v, i) => String(scalar(v, `${field}.val[${i}]`))))})`);
@@ -288,7 +301,7 @@ function tagsFilterParts(cond: TraitCondition, ws: string, field: string): Condi
     case 'exists':
       return setOf('contact_tags', 'g', base);
     case 'not_exists':
-      return setOf('contact_tags', 'g', base, true);
+      return setOf('contact_tags', 'g', base, { negated: true });
     default:
       bad(`${field}.op`, 'for tags must be eq, ne, in, contains, exists or not_exists');
   }
