@@ -143,7 +143,6 @@ async function oneRound(): Promise<ScenarioFigures> {
       'time to first send ms': firstAt - t0,
       'sustained send rate msgs/s (10%→90%)': Math.round(rate),
       'rate / number throughput': Math.round((rate / MPS) * 1000) / 1000,
-      'rate / dispatcher ceiling (90 %)': Math.round((rate / (MPS * 0.9)) * 1000) / 1000,
       'all accepted after s': Math.round((allAt - t0) / 100) / 10,
       'Samvad RSS MiB peak': Math.round((rssPeak / 1048576) * 10) / 10,
     };

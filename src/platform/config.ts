@@ -112,7 +112,7 @@ export const ENV_VARS = {
   SAMVAD_RETENTION_MEDIA_DAYS: 'Days stored media files are kept. Default 30.',
   SAMVAD_SANDBOX: 'auto (default: sandbox until a real number is connected), on, or off.',
   SAMVAD_MESSAGE_TTL_MINUTES: 'Minutes a queued outbound message may wait before it fails as expired (authentication templates: 10). Default 1440 (24 h).',
-  SAMVAD_DISPATCH_THROUGHPUT_PERCENT: "Percent of each number's Meta throughput the dispatcher uses, 50-100. Default 90: Meta counts a customer's message when it is sent, the dispatcher only once its webhook is processed, and the margin absorbs that lag.",
+  SAMVAD_DISPATCH_THROUGHPUT_PERCENT: "Least percent of each number's Meta throughput the dispatcher uses, 50-100. Default 90. Meta counts a customer's message when it is sent, the dispatcher only once its webhook is processed: while customers write in, the dispatcher keeps twice their recent rate as headroom (down to this floor); with no inbound traffic it uses the whole throughput.",
   SAMVAD_WEBHOOKS_ALLOW_PRIVATE: '1 lets webhook endpoints use private and loopback addresses (local receivers). Default 0: refused at save and connect time.',
   SAMVAD_WEBHOOK_TIMEOUT_MS: 'How long a webhook receiver has to answer. Default 10000.',
   SAMVAD_WEBHOOK_RETRY_HOURS: 'Hours a failing webhook delivery is retried (exponential backoff with jitter) before it is dead-lettered. Default 72.',

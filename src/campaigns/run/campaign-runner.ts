@@ -22,7 +22,8 @@ export interface RunnerDeps {
   templateRefresher?: TemplateRefresher | undefined;
   /**
    * The dispatcher's pacing share (SAMVAD_DISPATCH_THROUGHPUT_PERCENT / 100, config
-   * `dispatchThroughputShare`): a number's queue drains at this share of its throughput.
+   * `dispatchThroughputShare`): a number's queue drains at least at this share of its
+   * throughput (the whole of it while no customer writes in; dispatch/pacing.ts AdaptiveShare).
    */
   throughputShare: number;
 }

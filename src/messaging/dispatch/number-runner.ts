@@ -5,7 +5,7 @@ import type { MetaError, SendOutcome } from '../../channels/whatsapp/types.ts';
 import { TRANSPORT_ERROR_CODE } from '../../channels/whatsapp/cloud-api/classify.ts';
 import type { Lease } from './lease.ts';
 import { createBatcher } from '../../platform/batcher.ts';
-import { PairRate, retryDelayMs, TokenBucket } from './pacing.ts';
+import { AdaptiveShare, PairRate, retryDelayMs, TokenBucket } from './pacing.ts';
 import { expiredRows, fetchDueHeads, hasQueued, nextDueAt, type DueRow } from './queue-reads.ts';
 import { tierLimit, type DispatchNumber, type DispatchStats, type LoadNumber, type SendChannel } from './types.ts';
 import { deferRows, expireMessages, LeaseLostError, markSending, prunePortfolioRecipients, recordOutcomes, releaseRetries, type OutcomeInput, type ReadySend } from './writes.ts';
@@ -15,7 +15,10 @@ export interface RunnerSettings {
   pollMs: number;
   batchSize: number;
   maxInFlight: number;
-  /** Share of the number's throughput the dispatcher uses (headroom for inbound it hears of late). */
+  /**
+   * Least share of the number's throughput the dispatcher uses: the headroom for inbound it hears
+   * of late, taken while customers write in (AdaptiveShare).
+   */
   throughputShare: number;
   /** Bucket capacity in seconds of throughput (burst size). */
   burstSeconds: number;
@@ -52,6 +55,7 @@ export class NumberRunner {
   private number: DispatchNumber | null = null;
   private numberLoadedAt = -Infinity;
   private bucket: TokenBucket | undefined;
+  private readonly share: AdaptiveShare;
   private readonly pair: PairRate;
   private idleSince: number | undefined;
   private lastPrune = -Infinity;
@@ -73,6 +77,7 @@ export class NumberRunner {
     private readonly onEnd: (runner: NumberRunner) => void,
   ) {
     this.pair = new PairRate(deps.settings.pairIntervalMs, deps.settings.pairBurst);
+    this.share = new AdaptiveShare(deps.settings.throughputShare);
     this.log = deps.logger.child({ numberId: lease.numberId });
     this.recordOutcome = createBatcher<OutcomeInput>((inputs) => recordOutcomes(deps.database, inputs));
   }
@@ -99,7 +104,9 @@ export class NumberRunner {
   }
 
   debitInbound(n: number): void {
-    this.bucket?.debit(n, this.deps.clock.nowMs());
+    const now = this.deps.clock.nowMs();
+    this.share.addInbound(n, now);
+    this.bucket?.debit(n, now);
   }
 
   /** Stops starting sends; resolves when the loop ended (in-flight sends may still be running). */
@@ -125,14 +132,17 @@ export class NumberRunner {
     if (now - this.numberLoadedAt < settings.numberRefreshMs && this.number) return this.number;
     this.number = await this.deps.loadNumber(this.numberId);
     this.numberLoadedAt = now;
-    if (this.number) {
-      const rate = Math.max(1, this.number.throughputMps * settings.throughputShare);
-      const capacity = Math.max(1, Math.floor(rate * settings.burstSeconds));
-      // A new owner starts with an empty bucket: the previous owner may just have used Meta's.
-      if (!this.bucket) this.bucket = new TokenBucket(rate, capacity, now, 0);
-      else this.bucket.configure(rate, capacity);
-    }
+    if (this.number) this.pace(this.number, now);
     return this.number;
+  }
+
+  /** Sizes the bucket to the number's throughput times the current share. */
+  private pace(number: DispatchNumber, now: number): void {
+    const rate = Math.max(1, number.throughputMps * this.share.share(number.throughputMps, now));
+    const capacity = Math.max(1, Math.floor(rate * this.deps.settings.burstSeconds));
+    // A new owner starts with an empty bucket: the previous owner may just have used Meta's.
+    if (!this.bucket) this.bucket = new TokenBucket(rate, capacity, now, 0);
+    else this.bucket.configure(rate, capacity, now);
   }
 
   private async loop(): Promise<void> {
@@ -201,8 +211,9 @@ export class NumberRunner {
   /** One read–pace–mark–launch pass. Returns when the loop should look again. */
   private async round(number: DispatchNumber): Promise<number> {
     const { database, clock, settings, stats } = this.deps;
-    const bucket = this.bucket!;
     const now = clock.nowMs();
+    this.pace(number, now);
+    const bucket = this.bucket!;
     const capacity = settings.maxInFlight - this.inFlight.size;
     if (capacity <= 0) return now + settings.pollMs; // a finishing send wakes us
     const limit = Math.min(settings.batchSize, capacity) + this.inFlight.size;
@@ -290,6 +301,7 @@ export class NumberRunner {
         const code = outcome.error.code;
         if (code === 130429) {
           stats.throttled++;
+          this.share.throttled(now);
           this.bucket?.drain(now);
         }
         if (code === 131056) {

@@ -20,7 +20,9 @@ export class TokenBucket {
     this.at = nowMs;
   }
 
-  configure(rate: number, capacity: number): void {
+  /** Changes rate and capacity from now on (tokens earned until now at the old rate). */
+  configure(rate: number, capacity: number, nowMs: number): void {
+    this.refill(nowMs);
     this.rate = rate;
     this.capacity = capacity;
     this.tokens = Math.min(this.tokens, capacity);
@@ -59,6 +61,49 @@ export class TokenBucket {
     this.refill(nowMs);
     if (this.tokens >= 1) return nowMs;
     return nowMs + Math.ceil(((1 - this.tokens) * 1000) / this.rate);
+  }
+}
+
+/**
+ * The share of a number's throughput the dispatcher sends at. Meta counts a customer's message
+ * against the same limit the moment it is sent, but the dispatcher hears of it only once its
+ * webhook is processed; the headroom absorbs what arrives in that lag. It is needed only while
+ * customers write in, so it follows their recent rate: none with no inbound traffic (a broadcast
+ * nobody answers runs at the full throughput), twice the inbound rate as it grows, never below
+ * `floor` (SAMVAD_DISPATCH_THROUGHPUT_PERCENT). After a 130429 the floor holds for a while:
+ * Meta's view was fuller than ours.
+ */
+export class AdaptiveShare {
+  private inbound = 0;
+  private at: number | undefined;
+  private throttledUntil = -Infinity;
+  constructor(
+    private readonly floor: number,
+    private readonly tauMs = 5_000,
+    private readonly holdMs = 30_000,
+  ) {}
+
+  /** Inbound messages the number received (debited from its bucket). */
+  addInbound(n: number, nowMs: number): void {
+    this.decay(nowMs);
+    this.inbound += (n * 1000) / this.tauMs;
+  }
+
+  /** Meta answered 130429. */
+  throttled(nowMs: number): void {
+    this.throttledUntil = nowMs + this.holdMs;
+  }
+
+  share(mps: number, nowMs: number): number {
+    if (nowMs < this.throttledUntil) return this.floor;
+    this.decay(nowMs);
+    return Math.max(this.floor, Math.min(1, 1 - (2 * this.inbound) / Math.max(1, mps)));
+  }
+
+  /** Exponentially decayed rate (messages/s, time constant tauMs). */
+  private decay(nowMs: number): void {
+    if (this.at !== undefined && nowMs > this.at) this.inbound *= Math.exp(-(nowMs - this.at) / this.tauMs);
+    this.at = Math.max(this.at ?? nowMs, nowMs);
   }
 }
 
