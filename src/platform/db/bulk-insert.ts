@@ -45,6 +45,44 @@ export function dialectOf(db: Kysely<any>): Dialect {
 }
 
 /**
+ * The row counts of the statements that carry `rows` rows, at most `chunk` a statement: full
+ * chunks, then the rest in powers of two (1,000 rows at 256: 256, 256, 256, 128, 64, 32, 8).
+ * However the row counts of calls vary, a statement then has at most log2(chunk) + 2 shapes. One
+ * shape per distinct row count (a prepared statement of a few hundred rows holds about 0.5 MB in
+ * SQLite) filled the driver's statement cache with hundreds of them on the CSV import.
+ */
+export function statementSizes(rows: number, chunk: number): number[] {
+  const sizes: number[] = [];
+  let left = rows;
+  for (; left >= chunk; left -= chunk) sizes.push(chunk);
+  for (let p = 1 << Math.floor(Math.log2(Math.max(left, 1))); left > 0; p >>= 1) {
+    if (left >= p) {
+      sizes.push(p);
+      left -= p;
+    }
+  }
+  return sizes;
+}
+
+/**
+ * Inserts rows given as one flat array of values (row after row, each in `spec.columns` order: no
+ * array per row to build and flatten) in statements of the sizes statementSizes() gives, in the
+ * caller's transaction. Returns the rows RETURNING gave, if any.
+ */
+export async function insertFlat<R = unknown>(db: Kysely<any>, dialect: Dialect, spec: BulkInsert, values: readonly unknown[], chunk: number): Promise<R[]> {
+  const width = spec.columns.length;
+  if (values.length % width !== 0) throw new Error(`insertFlat into ${spec.table}: ${values.length} values are not whole rows of ${width}`);
+  const out: R[] = [];
+  let at = 0;
+  for (const rows of statementSizes(values.length / width, chunk)) {
+    const r = await db.executeQuery<R>(CompiledQuery.raw(sqlText(dialect, spec, rows), values.slice(at, at + rows * width)));
+    at += rows * width;
+    for (const x of r.rows) out.push(x);
+  }
+  return out;
+}
+
+/**
  * Inserts `rows` (each an array of values in `spec.columns` order) in statements of at most
  * `chunk` rows, in the caller's transaction. Returns the rows RETURNING gave, if any.
  */

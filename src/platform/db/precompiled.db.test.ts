@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrations } from '../../migrations.ts';
 import { migrateToLatest } from './migrate.ts';
-import { dialectOf, insertRows } from './bulk-insert.ts';
+import { dialectOf, insertFlat, insertRows, statementSizes } from './bulk-insert.ts';
 import { precompiled, precompiledInsert, precompiledWithList } from './precompiled.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
@@ -46,5 +46,19 @@ describe('precompiled queries', () => {
     expect(await ids('utility', ['r1', 'r2', 'r4'])).toEqual(['r2', 'r4']); // same length, other values
     expect(await ids('utility', ['r4'])).toEqual(['r4']);
     await expect(find.execute(tdb.database.db, { category: 'utility' }, [])).rejects.toThrow(/empty list/);
+  });
+
+  it('writes flat rows in statements of full chunks, then powers of two (a handful of shapes however counts vary)', async () => {
+    expect(statementSizes(1000, 256)).toEqual([256, 256, 256, 128, 64, 32, 8]);
+    expect(statementSizes(7, 512)).toEqual([4, 2, 1]);
+    expect(statementSizes(512, 512)).toEqual([512]);
+    expect(statementSizes(0, 512)).toEqual([]);
+    const spec = { table: 'rate_cards', columns: ['id', 'market', 'category', 'currency', 'amount_micros', 'effective_from'], tail: 'returning id' };
+    const values = [1, 2, 3, 4, 5, 6, 7].flatMap((i) => [`f${i}`, 'ZY', 'marketing', 'USD', i * 10, i]);
+    const inserted = await insertFlat<{ id: string }>(tdb.database.db, dialectOf(tdb.database.db), spec, values, 4);
+    expect(inserted.map((r) => r.id).sort()).toEqual(['f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7']);
+    const rows = await tdb.database.db.selectFrom('rate_cards').select(['id', 'amount_micros']).where('market', '=', 'ZY').orderBy('id').execute();
+    expect(rows.map((r) => [r.id, Number(r.amount_micros)])).toEqual([1, 2, 3, 4, 5, 6, 7].map((i) => [`f${i}`, i * 10]));
+    await expect(insertFlat(tdb.database.db, dialectOf(tdb.database.db), spec, values.slice(1), 4)).rejects.toThrow(/not whole rows/);
   });
 });
