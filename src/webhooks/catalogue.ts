@@ -36,7 +36,7 @@ export const EVENT_DESCRIPTIONS: Record<EventType, string> = {
   message_campaign_read: 'The customer read a campaign message',
   message_campaign_failed: 'A campaign message failed',
   message_campaign_clicked:
-    "The customer opened a tracked URL button of a campaign message (Samvad's addition: Interakt documents no campaign click event; the body is message_api_clicked's CTA shape)",
+    "The customer opened a tracked URL button or pressed a quick-reply button of a campaign message (Samvad's addition: Interakt documents no campaign click event; the body is message_api_clicked's CTA or quick-reply shape)",
   message_received: 'A customer sent a message (every plan, every content type)',
   message_template_status_update: 'Meta approved, rejected, paused or disabled a template',
   workflow_response_update: 'A customer answered a step of a workflow (chatbot)',

@@ -218,7 +218,8 @@ export async function recordStatusEvents(tx: Tx, workspaceId: string, changes: S
 /**
  * Inbound events: `message_received` for every new customer message; a template quick-reply tap
  * (Meta's inbound `button`, replying to a template Samvad sent) is reported as
- * `message_api_clicked` in the quick-reply shape, as Interakt does (reference §8.6).
+ * `message_api_clicked` in the quick-reply shape, as Interakt does (reference §8.6), or
+ * `message_campaign_clicked` when the template was a campaign's.
  */
 export async function recordInboundEvents(tx: Tx, workspaceId: string, messageIds: string[], nowMs: number): Promise<void> {
   if (messageIds.length === 0) return;
@@ -261,7 +262,6 @@ export async function recordInboundEvents(tx: Tx, workspaceId: string, messageId
 export async function recordCtaClickEvent(tx: Tx, workspaceId: string, messageId: string, click: { buttonText: string; buttonLink: string; at: number }, nowMs: number): Promise<void> {
   const l = (await load(tx.db, workspaceId, [messageId], nowMs)).get(messageId);
   if (!l) return;
-  const family = l.message.source === 'campaign' || l.message.campaignId ? 'campaign' : 'api';
-  const payload = buildMessageClickedEvent({ customer: l.customer, message: l.message, click: { kind: 'CTA', ...click }, at: nowMs, family });
+  const payload = buildMessageClickedEvent({ customer: l.customer, message: l.message, click: { kind: 'CTA', ...click }, at: nowMs });
   await recordEvents(tx, [{ workspaceId, type: payload.type, contactId: l.contactId, payload, at: nowMs }], nowMs);
 }

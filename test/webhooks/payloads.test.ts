@@ -132,6 +132,21 @@ describe('payload builders match Interakt\'s samples', () => {
     expect(data.message.meta_data).not.toHaveProperty('click_type');
   });
 
+  it("a campaign message's clicks, quick-reply and URL alike, are message_campaign_clicked with the same bodies", () => {
+    const campaignMessage: MessageInput = { ...templateMessage, source: 'campaign', campaignId: 'cmp_1', callbackData: 'some text here123' };
+    const qrAt = Date.UTC(2024, 5, 10, 8, 38, 8, 635);
+    const qr = buildMessageClickedEvent({ customer, message: campaignMessage, click: { kind: 'QR', buttonText: 'Yes', payload: 'yes', at: qrAt }, at });
+    expect(qr.type).toBe('message_campaign_clicked');
+    const apiQr = buildMessageClickedEvent({ customer, message: { ...campaignMessage, source: 'api', campaignId: null }, click: { kind: 'QR', buttonText: 'Yes', payload: 'yes', at: qrAt }, at });
+    expect(apiQr.type).toBe('message_api_clicked');
+    // The same quick-reply fields; the message's own source says Campaign.
+    const meta = (qr.data as { message: { meta_data: Record<string, unknown> } }).message.meta_data;
+    expect(meta).toMatchObject({ click_type: 'QR', button_text: 'Yes', button_link: '', click_timestamp: '2024-06-10 08:38:08.635000', source: 'Campaign' });
+    expect(Object.keys(meta)).toEqual(Object.keys((apiQr.data as { message: { meta_data: Record<string, unknown> } }).message.meta_data));
+    const cta = buildMessageClickedEvent({ customer, message: campaignMessage, click: { kind: 'CTA', buttonText: 'Track Order', buttonLink: 'https://www.interakt.shop/', at: qrAt }, at });
+    expect(cta.type).toBe('message_campaign_clicked');
+  });
+
   it('message_received for text, with every documented field', () => {
     const inbound: MessageInput = { ...templateMessage, id: '60076f05-da52-4dd1-b813-36223c1eded7', direction: 'inbound', source: 'customer', type: 'text', content: { type: 'text', text: { body: 'Thank you' } }, status: 'received', createdAt: Date.UTC(2022, 5, 3, 5, 57, 57, 359), callbackData: null, template: null };
     const body = buildMessageReceivedEvent({ customer, message: inbound, at });

@@ -1,6 +1,7 @@
 import { customerObject } from './customer.ts';
 import { clickTimestamp, naiveUtc } from './format.ts';
 import { messageObject } from './message-object.ts';
+import { isCampaignMessage } from './message-status.ts';
 import type { CustomerInput, EventBody, MessageInput } from './types.ts';
 
 export type ClickInput =
@@ -13,20 +14,17 @@ export interface MessageClickedEventInput {
   message: MessageInput;
   click: ClickInput;
   at: number;
-  /**
-   * 'campaign' for a campaign's message: the type becomes `message_campaign_clicked` (Samvad's
-   * addition; Interakt documents no campaign click event) with the same body. Default 'api'.
-   */
-  family?: 'api' | 'campaign' | undefined;
 }
 
 /**
  * `message_api_clicked` (reference §8.6), in its two documented shapes: a quick-reply click's
- * details inside `data.message.meta_data`, a URL (CTA) click's in a sibling `data.event`.
+ * details inside `data.message.meta_data`, a URL (CTA) click's in a sibling `data.event`. For a
+ * campaign's message (the family rule of the status events) the type is `message_campaign_clicked`
+ * (Samvad's addition; Interakt documents no campaign click event) with the same body.
  */
 export function buildMessageClickedEvent(input: MessageClickedEventInput): EventBody {
   const { click } = input;
-  const type = input.family === 'campaign' ? 'message_campaign_clicked' : 'message_api_clicked';
+  const type = isCampaignMessage(input.message) ? 'message_campaign_clicked' : 'message_api_clicked';
   const customer = customerObject(input.customer);
   if (click.kind === 'QR') {
     const extraMeta = {

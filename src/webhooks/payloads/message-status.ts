@@ -13,12 +13,17 @@ export interface MessageStatusEventInput {
   at: number;
 }
 
+/** A campaign's send: its events are the `message_campaign_*` family. */
+export function isCampaignMessage(message: Pick<MessageInput, 'source' | 'campaignId'>): boolean {
+  return message.source === 'campaign' || Boolean(message.campaignId);
+}
+
 /**
  * `message_api_sent` / `_delivered` / `_read` / `_failed` (reference §8.5), or the
  * `message_campaign_*` twin for campaign sends (§8.11: "same as API", with campaign_id set).
  */
 export function buildMessageStatusEvent(input: MessageStatusEventInput): EventBody {
-  const family = input.message.source === 'campaign' || input.message.campaignId ? 'message_campaign_' : 'message_api_';
+  const family = isCampaignMessage(input.message) ? 'message_campaign_' : 'message_api_';
   return {
     version: '1.0',
     timestamp: naiveUtc(input.at),
