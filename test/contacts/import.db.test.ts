@@ -74,6 +74,37 @@ describe('CSV import (/api/v1/contacts/imports)', () => {
     expect((await api.call('GET', '/v1/public/apis/users/phone_number/9876540011')).body.data.customers[0].traits).toEqual({ name: 'Farah', email: 'farah@example.com', plan: 'basic' });
   });
 
+  it('merges into existing contacts: traits replaced per key, tags added, typed rows kept in step, in statements of every size', async () => {
+    // Two contacts exist before the import (one from the track API, one from an earlier file).
+    expect((await api.trackUser({ fullPhoneNumber: '919876541001', traits: { city: 'Surat', plan: 'gold' }, tags: ['old'] })).status).toBe(202);
+    const first = await upload('phone,name,city,orders,tags\n919876541002,Gita,Indore,1,a\n');
+    await waitForImport(() => status(first.body.id), (s) => s.status === 'completed');
+    // 1,237 rows: written in statements of several sizes (512, 512, 128, 64, …); the existing
+    // contacts and a duplicate sit among new ones.
+    const lines = ['phone,name,city,orders,tags'];
+    for (let i = 0; i < 1234; i++) lines.push(`9198765${String(50000 + i)},N${i},Nagpur,${i},new`);
+    lines.push('919876541001,Hari,Kochi,7,vip', '919876541002,,Madurai,,b', '919876541001,,,8,vip;x');
+    const res = await upload(lines.join('\n'));
+    const done = await waitForImport(() => status(res.body.id), (s) => s.status === 'completed');
+    expect(done).toMatchObject({ rowsDone: 1237, rowsCreated: 1234, rowsUpdated: 2, rowsDuplicate: 1, rowsFailed: 0 });
+
+    const hari = (await api.call('GET', '/v1/public/apis/users/phone_number/9876541001')).body.data.customers[0];
+    expect(hari.traits).toEqual({ name: 'Hari', city: 'Kochi', plan: 'gold', orders: 8 });
+    expect(hari.tags).toEqual(['old', 'vip', 'x']);
+    const gita = (await api.call('GET', '/v1/public/apis/users/phone_number/9876541002')).body.data.customers[0];
+    expect(gita.traits).toEqual({ name: 'Gita', city: 'Madurai', orders: 1 });
+    expect(gita.tags).toEqual(['a', 'b']);
+    const last = (await api.call('GET', '/v1/public/apis/users/phone_number/9876551233')).body.data.customers[0];
+    expect(last.traits).toEqual({ name: 'N1233', city: 'Nagpur', orders: 1233 });
+    // The typed rows (what filters and segments read) agree with the contacts' traits.
+    const count = async (filters: unknown[]) => (await api.getUsers({ filters })).body.data.total_customers;
+    expect(await count([{ trait: 'city', op: 'eq', val: 'Kochi' }])).toBe(1);
+    expect(await count([{ trait: 'city', op: 'eq', val: 'Surat' }])).toBe(0);
+    expect(await count([{ trait: 'city', op: 'eq', val: 'Nagpur' }])).toBe(1234);
+    expect(await count([{ trait: 'orders', op: 'eq', val: 8 }])).toBe(2); // Hari, and N8
+    expect(await count([{ trait: 'orders', op: 'gte', val: 1230 }])).toBe(4);
+  });
+
   it('refuses an empty body, a mapping naming a missing column, and a file without a phone column', async () => {
     expect((await upload('')).status).toBe(400);
     expect((await upload('a,b\n1,2\n', `?mapping=${encodeURIComponent('{oops')}`)).status).toBe(400);
