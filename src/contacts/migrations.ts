@@ -132,4 +132,15 @@ export const contactsMigrations: Record<string, Migration> = {
       await db.schema.createIndex('contacts_erased').on('contacts').columns(['workspace_id', 'id']).where(sql.ref('erased_at'), 'is not', null).execute();
     },
   },
+  '0093_contacts_partial_indexes': {
+    async up(db: Kysely<any>) {
+      // Index entries only where a query can use them, so a tracked user writes fewer: a string
+      // trait has no number (every numeric condition implies num_val is not null), and most
+      // contacts have no user id (lookups by user id name one).
+      await db.schema.dropIndex('contact_traits_num').execute();
+      await db.schema.createIndex('contact_traits_num').on('contact_traits').columns(['workspace_id', 'key', 'num_val', 'contact_id']).where(sql.ref('num_val'), 'is not', null).execute();
+      await db.schema.dropIndex('contacts_workspace_user').execute();
+      await db.schema.createIndex('contacts_workspace_user').on('contacts').columns(['workspace_id', 'user_id']).where(sql.ref('user_id'), 'is not', null).execute();
+    },
+  },
 };

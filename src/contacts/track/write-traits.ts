@@ -1,5 +1,7 @@
-import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import { dialectOf, insertRows } from '../../platform/db/bulk-insert.ts';
 import type { Trx } from '../../platform/db/database.ts';
+import { TAGS_INSERT, TRAIT_ROWS_CHUNK, TRAITS_UPSERT } from '../traits/trait-rows.ts';
 import { typedTrait, type TraitValue } from '../traits/trait-values.ts';
 
 /**
@@ -8,28 +10,24 @@ import { typedTrait, type TraitValue } from '../traits/trait-values.ts';
  * JSON read model on the contact row in the same transaction.
  */
 export async function writeTraitRows(db: Trx, workspaceId: string, contactId: string, changes: Record<string, TraitValue>, newTags: string[]): Promise<void> {
-  const set: { contact_id: string; workspace_id: string; key: string; str_val: string; num_val: number | null }[] = [];
+  const h = db as unknown as Kysely<any>;
+  const dialect = dialectOf(h);
+  const set: unknown[][] = [];
   const removed: string[] = [];
   for (const [key, value] of Object.entries(changes)) {
     if (value === null) removed.push(key);
     else {
       const t = typedTrait(key, value);
-      set.push({ contact_id: contactId, workspace_id: workspaceId, key, str_val: t.str, num_val: t.num });
+      set.push([contactId, workspaceId, key, t.str, t.num]);
     }
   }
-  if (set.length > 0) {
-    await db
-      .insertInto('contact_traits')
-      .values(set)
-      .onConflict((oc) => oc.columns(['contact_id', 'key']).doUpdateSet({ str_val: sql`excluded.str_val`, num_val: sql`excluded.num_val` }))
-      .execute();
-  }
+  await insertRows(h, dialect, TRAITS_UPSERT, set, TRAIT_ROWS_CHUNK);
   if (removed.length > 0) await db.deleteFrom('contact_traits').where('contact_id', '=', contactId).where('key', 'in', removed).execute();
-  if (newTags.length > 0) {
-    await db
-      .insertInto('contact_tags')
-      .values(newTags.map((tag) => ({ workspace_id: workspaceId, tag, contact_id: contactId })))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  }
+  await insertRows(
+    h,
+    dialect,
+    TAGS_INSERT,
+    newTags.map((tag) => [workspaceId, tag, contactId]),
+    TRAIT_ROWS_CHUNK,
+  );
 }
