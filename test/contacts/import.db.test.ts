@@ -114,6 +114,18 @@ describe('CSV import (/api/v1/contacts/imports)', () => {
     const nophone = await upload('a,b\n1,2\n');
     expect((await waitForImport(() => status(nophone.body.id), (s) => s.status === 'failed')).error).toMatch(/No phone column/);
   });
+
+  it('fails an import whose file stops being CSV, with the parser\'s message, after the batches before it', async () => {
+    // 12,000 good rows (two batches of 5,000 commit), then a quote that never closes.
+    const lines = ['phone,name'];
+    for (let i = 0; i < 12_000; i++) lines.push(`9198766${String(10000 + i)},Q${i}`);
+    lines.push('919876699999,"never closed', '919876699998,after');
+    const res = await upload(lines.join('\n'));
+    const failed = await waitForImport(() => status(res.body.id), (s) => s.status === 'failed');
+    expect(failed.error).toMatch(/Quote Not Closed/i);
+    expect(failed).toMatchObject({ rowsDone: 10_000, rowsCreated: 10_000 });
+    expect((await api.call('GET', '/v1/public/apis/users/phone_number/9876610000')).body.data.customers[0].traits).toEqual({ name: 'Q0' });
+  });
 });
 
 describe('CSV import resumed after the process is killed', () => {
