@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newId } from './ids.ts';
+import { newId, newIdsAscending } from './ids.ts';
 
 describe('newId', () => {
   it('is a UUIDv7: the millisecond timestamp first, version 7, RFC variant, the rest random', () => {
@@ -14,5 +14,14 @@ describe('newId', () => {
     expect(newId(1_000) < newId(1_001)).toBe(true);
     const ids = Array.from({ length: 50_000 }, () => newId(1_764_160_000_123));
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('gives ids of one moment in ascending order (newIdsAscending)', () => {
+    const ids = newIdsAscending(5_000, 1_764_160_000_123);
+    expect(ids).toHaveLength(5_000);
+    expect(new Set(ids).size).toBe(5_000);
+    expect(ids.every((id, i) => i === 0 || ids[i - 1]! < id)).toBe(true);
+    expect(ids[0]).toMatch(/^019ac021-507b-7/);
+    expect(newIdsAscending(0)).toEqual([]);
   });
 });
