@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /**
  * Caps how far V8 lets the JavaScript heap grow past what its last full collection kept.
@@ -15,5 +16,18 @@ import { setFlagsFromString } from 'node:v8';
 export function applyHeapGrowth(percent: number, execArgv: readonly string[] = process.execArgv): boolean {
   if (percent <= 0 || execArgv.some((a) => a.startsWith('--heap-growing-percent') || a.startsWith('--heap_growing_percent'))) return false;
   setFlagsFromString(`--heap-growing-percent=${percent}`);
+  collectGarbageOnce();
   return true;
+}
+
+/**
+ * One full collection, once the server has started. Until its first full collection V8 lets the
+ * old generation reach a fixed initial size (up to 256 MB) whatever the flags say; a CSV import
+ * started right after boot peaked at 303 MB RSS before that first collection, and 227 MB after
+ * it. Collecting once at start sizes the heap from the live data under the factor above. V8 offers
+ * `gc` only to scripts when --expose-gc is set, hence the flag and a fresh context.
+ */
+function collectGarbageOnce(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
 }
