@@ -44,6 +44,7 @@ export async function runImport(deps: { database: Database; clock: Clock; logger
   let batch: ImportRow[] = [];
   let errors: RowError[] = [];
   const counters = { created: 0, updated: 0, failed: 0, duplicates: 0 };
+  let inFlight: Promise<void> | undefined;
 
   const flush = async (final: boolean) => {
     if (!final && batch.length + errors.length === 0) return;
@@ -105,14 +106,23 @@ export async function runImport(deps: { database: Database; clock: Clock; logger
       const r = read(rowNumber, record);
       if ('message' in r) errors.push(r);
       else batch.push(r);
-      if (batch.length + errors.length >= IMPORT_BATCH_ROWS) await flush(false);
+      if (batch.length + errors.length >= IMPORT_BATCH_ROWS) {
+        // One batch in flight: its commit waits for the WAL's sync off the main thread, and the
+        // next batch is parsed meanwhile. It is submitted only once the previous one is durable,
+        // so a batch never commits after one that failed (its checkpoint would skip those rows).
+        await inFlight;
+        inFlight = flush(false);
+        inFlight.catch(() => {}); // awaited above or below; not an unhandled rejection meanwhile
+      }
     }
     if (!read) throw Object.assign(new Error('The file is empty: a header row is required'), { permanent: true });
+    await inFlight;
     await flush(true);
     await rm(imp.file_path, { force: true });
     deps.logger.info({ importId, rows: rowNumber, ...counters }, 'contact import completed');
   } catch (err) {
     parser.destroy();
+    await inFlight?.catch(() => {}); // settle the batch in flight before the import's state is written
     if (err instanceof ImportInterrupted) throw err;
     // A file that cannot be read as CSV (or a mapping that does not fit) fails the import for good.
     const permanent = isAppError(err) || (err as { code?: string }).code?.startsWith('CSV_') || (err as { permanent?: boolean }).permanent;
