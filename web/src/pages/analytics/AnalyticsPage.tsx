@@ -75,8 +75,15 @@ interface CampaignsReport {
   truncated: boolean;
 }
 
-function localDate(d: Date): string {
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+/**
+ * The date (YYYY-MM-DD) at `d` in the workspace's zone, which the reports are cut in: the
+ * browser's own date differs around midnight (01:30 in Kolkata is still yesterday in UTC), and a
+ * default range ending on the browser's date would leave out the workspace's today.
+ */
+function localDate(d: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(d);
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')}`;
 }
 
 /** A bucket's label: "26 Nov" by day, "26 Nov 14:00" by hour (the server cut buckets in the workspace's zone; the start carries its offset). */
@@ -101,8 +108,9 @@ function sumBy<T>(rows: T[], key: (r: T) => string, value: (r: T) => number): [s
 export function AnalyticsPage() {
   const session = useSignedIn();
   const isAdmin = hasRole(session.role, 'admin');
-  const [to, setTo] = useState(() => localDate(new Date()));
-  const [from, setFrom] = useState(() => localDate(new Date(Date.now() - 29 * 86400_000)));
+  const zone = session.workspace.timeZone;
+  const [to, setTo] = useState(() => localDate(new Date(), zone));
+  const [from, setFrom] = useState(() => localDate(new Date(Date.now() - 29 * 86400_000), zone));
   const [granularity, setGranularity] = useState<'day' | 'hour'>('day');
   // Message filters the API takes (numberId, source); the campaign filter picks one funnel.
   const [numberId, setNumberId] = useState('');
