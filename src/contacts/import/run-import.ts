@@ -20,7 +20,8 @@ class ImportInterrupted extends Error {}
  * Runs (or resumes) an import: streams the stored CSV through csv-parse, validates each row,
  * and commits every batch of rows together with the checkpoint (rows_done, bytes_done) in one
  * transaction. After a crash the job runs again and skips the rows already committed, so memory
- * stays at one batch and no row is applied twice (a re-applied batch is idempotent anyway).
+ * stays at two batches (one being written, the next being parsed) and no row is applied twice (a
+ * re-applied batch is idempotent anyway).
  */
 export async function runImport(deps: { database: Database; clock: Clock; logger: Logger }, importId: string, signal?: AbortSignal): Promise<void> {
   const { database, clock } = deps;
@@ -122,6 +123,7 @@ export async function runImport(deps: { database: Database; clock: Clock; logger
     deps.logger.info({ importId, rows: rowNumber, ...counters }, 'contact import completed');
   } catch (err) {
     parser.destroy();
+    file.destroy();
     await inFlight?.catch(() => {}); // settle the batch in flight before the import's state is written
     if (err instanceof ImportInterrupted) throw err;
     // A file that cannot be read as CSV (or a mapping that does not fit) fails the import for good.
