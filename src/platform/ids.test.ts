@@ -8,6 +8,12 @@ describe('newId', () => {
     expect(id).toMatch(/^019ac021-507b-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(newId(0)).toMatch(/^00000000-0000-7/);
     expect(newId(2 ** 48 - 1)).toMatch(/^ffffffff-ffff-7/);
+    for (let i = 0; i < 1_000; i++) {
+      const ms = Math.floor(Math.random() * 2 ** 48);
+      const id = newId(ms);
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBe(ms);
+    }
   });
 
   it('sorts by creation time and does not repeat within a millisecond across pool refills', () => {
