@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { Scenario, ScenarioFigures } from '../lib/scenario.ts';
-import { freePort, processGroupsRssBytes, spawnServer, type SpawnedServer } from '../lib/spawn.ts';
+import { freePort, processGroupsCpuMs, processGroupsRssBytes, spawnServer, type SpawnedServer } from '../lib/spawn.ts';
 
 /**
  * Issue 7's campaign benchmark: a 100,000-recipient broadcast of hello_world from an emulated
@@ -16,10 +16,12 @@ import { freePort, processGroupsRssBytes, spawnServer, type SpawnedServer } from
  *
  * Figures: time to first send (the start request sent → the first message accepted by the
  * emulator, i.e. with a wamid in Samvad's database; target < 1 s), sustained send rate (accepted
- * messages per second between 10 % and 90 % of the audience; target 1,000 within 5 %; the
- * dispatcher paces at 90 % of a number's throughput — dispatcher.ts throughputShare, headroom for
- * inbound that Meta counts against the same limit — so its ceiling here is 900/s), the ratio to
- * that ceiling, and Samvad's peak RSS (target < 300 MB).
+ * messages per second between 10 % and 90 % of the audience; target 1,000 within 5 %; nobody
+ * replies here, so the dispatcher's headroom for inbound (pacing.ts AdaptiveShare) shrinks to
+ * nothing and it may use the whole throughput), its ratio to the number's throughput, and Samvad's
+ * peak RSS (target < 300 MB); also the CPU time Samvad's and the
+ * emulator's processes used per accepted message over the same window (all threads; the rate on a
+ * shared 2-core machine follows whatever else runs, the CPU per message much less).
  * BENCH_CAMPAIGN_RECIPIENTS (100,000) and BENCH_CAMPAIGN_MPS (1,000) change the size.
  */
 const env = (name: string, fallback: number) => {
@@ -118,6 +120,8 @@ async function oneRound(): Promise<ScenarioFigures> {
     await call('POST', `/api/v1/campaigns/${campaign.id}/start`, { startAt: 'now' });
     let firstAt = 0;
     const marks = new Map<number, number>();
+    /** CPU time of each process group at the 10 % and 90 % marks, with the accepted count then. */
+    const cpuAt = new Map<number, { samvad: number; emulator: number; n: number }>();
     const want = [0.1, 0.9].map((s) => Math.ceil(s * RECIPIENTS));
     const deadline = t0 + 60_000 + (RECIPIENTS / MPS) * 3_000;
     try {
@@ -125,7 +129,11 @@ async function oneRound(): Promise<ScenarioFigures> {
         const n = accepted.get(campaign.id)!.n;
         const now = Date.now();
         if (!firstAt && n > 0) firstAt = now;
-        for (const w of want) if (!marks.has(w) && n >= w) marks.set(w, now);
+        for (const w of want) {
+          if (marks.has(w) || n < w) continue;
+          marks.set(w, now);
+          cpuAt.set(w, { samvad: processGroupsCpuMs([samvad.pid]) ?? NaN, emulator: processGroupsCpuMs([started[0]!.pid]) ?? NaN, n });
+        }
         if (n >= RECIPIENTS) break;
         if (now > deadline) throw new Error(`only ${n} of ${RECIPIENTS} accepted in time`);
         await sleep(firstAt ? 100 : 5);
@@ -137,6 +145,9 @@ async function oneRound(): Promise<ScenarioFigures> {
     const done = (await call('GET', `/api/v1/campaigns/${campaign.id}`)) as { progress: { failed: { total: number }; unknown: number } };
     if (done.progress.failed.total + done.progress.unknown > 0) throw new Error(`failures: ${JSON.stringify(done.progress)}`);
     const rate = (0.8 * RECIPIENTS) / ((marks.get(want[1]!)! - marks.get(want[0]!)!) / 1000);
+    const [c0, c1] = [cpuAt.get(want[0]!)!, cpuAt.get(want[1]!)!];
+    // CPU per accepted message in the sustained window: steadier than the rate on a shared machine.
+    const cpuPerMsg = (k: 'samvad' | 'emulator') => Math.round(((c1[k] - c0[k]) * 1000) / (c1.n - c0.n));
     return {
       recipients: RECIPIENTS,
       'number mps': MPS,
@@ -145,6 +156,8 @@ async function oneRound(): Promise<ScenarioFigures> {
       'rate / number throughput': Math.round((rate / MPS) * 1000) / 1000,
       'all accepted after s': Math.round((allAt - t0) / 100) / 10,
       'Samvad RSS MiB peak': Math.round((rssPeak / 1048576) * 10) / 10,
+      'Samvad CPU µs/msg (10%→90%)': cpuPerMsg('samvad'),
+      'emulator CPU µs/msg (10%→90%)': cpuPerMsg('emulator'),
     };
   } finally {
     db?.close();

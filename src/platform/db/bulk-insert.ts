@@ -83,17 +83,16 @@ export async function insertFlat<R = unknown>(db: Kysely<any>, dialect: Dialect,
 }
 
 /**
- * Inserts `rows` (each an array of values in `spec.columns` order) in statements of at most
- * `chunk` rows, in the caller's transaction. Returns the rows RETURNING gave, if any.
+ * Inserts `rows` (each an array of values in `spec.columns` order) in the caller's transaction, in
+ * the statement sizes insertFlat() uses (at most `chunk` rows each, a bounded set of shapes).
+ * Returns the rows RETURNING gave, if any.
  */
 export async function insertRows<R = unknown>(db: Kysely<any>, dialect: Dialect, spec: BulkInsert, rows: readonly unknown[][], chunk: number): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < rows.length; i += chunk) {
-    const part = rows.slice(i, i + chunk);
-    const params: unknown[] = [];
-    for (const row of part) for (const v of row) params.push(v);
-    const r = await db.executeQuery<R>(CompiledQuery.raw(sqlText(dialect, spec, part.length), params));
-    for (const x of r.rows) out.push(x);
+  const width = spec.columns.length;
+  const values: unknown[] = [];
+  for (const row of rows) {
+    if (row.length !== width) throw new Error(`insertRows into ${spec.table}: a row of ${row.length} values, not ${width}`);
+    for (const v of row) values.push(v);
   }
-  return out;
+  return insertFlat<R>(db, dialect, spec, values, chunk);
 }

@@ -37,6 +37,7 @@ describe('precompiled queries', () => {
     const rows = [1, 2, 3, 4].map((i) => [`r${i}`, 'ZZ', i % 2 ? 'marketing' : 'utility', 'USD', i * 10, i]);
     const inserted = await insertRows<{ id: string }>(tdb.database.db, dialectOf(tdb.database.db), { table: 'rate_cards', columns: ['id', 'market', 'category', 'currency', 'amount_micros', 'effective_from'], tail: 'returning id' }, rows, 3);
     expect(inserted.map((r) => r.id).sort()).toEqual(['r1', 'r2', 'r3', 'r4']);
+    await expect(insertRows(tdb.database.db, dialectOf(tdb.database.db), { table: 'rate_cards', columns: ['id', 'market'] }, [['r9', 'ZZ'], ['r10']], 3)).rejects.toThrow(/a row of 1 values, not 2/);
     expect(dialectOf(tdb.database.db)).toBe(tdb.database.dialect);
     const find = precompiledWithList<{ category: string }, { id: string }>((db, a, ids) =>
       db.selectFrom('rate_cards').select('id').where('category', '=', a('category')).where('id', 'in', ids as string[]).orderBy('id'),
