@@ -80,32 +80,19 @@ async function assemble(db: Db, workspaceId: string, rows: (MessageRow & Extra)[
   const contacts = new Map<string, any>();
   for (const c of await inChunks(contactIds, async (chunk) => (await contactsById.execute(db, {}, chunk)).rows)) contacts.set(c.id, c);
   const names = [...new Set(rows.filter((m) => m.template_name).map((m) => m.template_name as string))];
-  const templates = new Map<string, any>();
+  // One object per template and batch: its components are parsed once, and rawTemplate() renders it once.
+  const templates = new Map<string, TemplateInput>();
   if (names.length) {
-    for (const t of (await templatesByName.execute(db, { workspaceId }, names)).rows) templates.set(`${t.name}|${t.language}`, t);
+    for (const t of (await templatesByName.execute(db, { workspaceId }, names)).rows) templates.set(`${t.name}|${t.language}`, templateInput(t));
   }
   const costs = new Map<string, CostLike>(knownCosts);
   for (const c of await inChunks(costIds, async (chunk) => (await costsByMessage.execute(db, {}, chunk)).rows)) costs.set(c.message_id, c);
   for (const m of rows) {
     const c = contacts.get(m.contact_id);
-    const t = m.template_name ? templates.get(`${m.template_name}|${m.template_language}`) : undefined;
+    const template = (m.template_name ? templates.get(`${m.template_name}|${m.template_language}`) : undefined) ?? null;
     const cost = costs.get(m.id);
     const content = safeJson<Record<string, unknown>>(m.content, {});
     const media = content.media as { storedKey?: string } | undefined;
-    const template: TemplateInput | null = t
-      ? {
-          id: t.id,
-          name: t.name,
-          language: t.language,
-          category: t.category,
-          status: t.status,
-          providerTemplateId: t.provider_template_id,
-          components: safeJson(t.components, []),
-          createdAt: Number(t.created_at),
-          updatedAt: Number(t.updated_at),
-          rejectedReason: t.rejected_reason ?? null,
-        }
-      : null;
     out.set(m.id, {
       contactId: m.contact_id,
       wamid: m.wamid,
@@ -143,6 +130,21 @@ async function assemble(db: Db, workspaceId: string, rows: (MessageRow & Extra)[
     });
   }
   return out;
+}
+
+function templateInput(t: any): TemplateInput {
+  return {
+    id: t.id,
+    name: t.name,
+    language: t.language,
+    category: t.category,
+    status: t.status,
+    providerTemplateId: t.provider_template_id,
+    components: safeJson(t.components, []),
+    createdAt: Number(t.created_at),
+    updatedAt: Number(t.updated_at),
+    rejectedReason: t.rejected_reason ?? null,
+  };
 }
 
 /** Everything from the tables (inbound messages, and status changes the hook did not carry). */

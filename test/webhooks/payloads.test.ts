@@ -9,6 +9,7 @@ import {
   type CustomerInput,
   type MessageInput,
 } from '../../src/webhooks/index.ts';
+import { naiveUtc } from '../../src/webhooks/payloads/format.ts';
 import { SAMPLE_API_SENT, SAMPLE_CLICK_CTA_EVENT, SAMPLE_CLICK_QR_META, SAMPLE_QUALITY, SAMPLE_RECEIVED, SAMPLE_TEMPLATE_STATUS, SAMPLE_WORKFLOW_KEYS } from './samples.ts';
 
 const NAIVE_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/;
@@ -199,5 +200,16 @@ describe('payload builders match Interakt\'s samples', () => {
     expect(Object.keys(data.data[0].question)).toEqual(SAMPLE_WORKFLOW_KEYS.question);
     expect(Object.keys(data.data[0].answer)).toEqual(SAMPLE_WORKFLOW_KEYS.answer);
     expect(data.customer_number).toBe('+919999999999');
+  });
+});
+
+describe('naiveUtc', () => {
+  it('writes the Date-based text (ISO to the millisecond, three zeros, no zone) for day, hour and year edges and random times', () => {
+    const viaDate = (ms: number) => `${new Date(ms).toISOString().slice(0, 23)}000`;
+    const times = [0, 1, 999, 1_000, 59_999, 3_599_999, 86_399_999, 86_400_000, 951_782_400_000, 1_654_234_213_237, 4_107_542_400_000, 253_402_300_799_999];
+    for (let i = 0; i < 5_000; i++) times.push(Math.floor(Math.random() * 253_402_300_799_999));
+    for (const t of times) expect(naiveUtc(t)).toBe(viaDate(t));
+    expect(naiveUtc(1_654_234_213_237)).toBe('2022-06-03T05:30:13.237000');
+    expect(naiveUtc(253_402_300_800_000)).toBe(viaDate(253_402_300_800_000)); // a six-digit year: the Date path
   });
 });

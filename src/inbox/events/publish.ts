@@ -1,4 +1,5 @@
 import type { Tx } from '../../platform/db/database.ts';
+import { dialectOf, insertRows, type BulkInsert } from '../../platform/db/bulk-insert.ts';
 
 /** What the inbox's event log stores (typing is not stored: see typing.ts). */
 export type InboxEventType = 'message.received' | 'message.status' | 'conversation.assignment' | 'conversation.status' | 'conversation.labels' | 'note.created';
@@ -32,6 +33,8 @@ export function wakeInboxJobs(): void {
   for (const w of wakers) w.jobs();
 }
 
+const EVENTS_INSERT: BulkInsert = { table: 'inbox_events', columns: ['workspace_id', 'type', 'payload', 'created_at'] };
+
 /**
  * Appends realtime events in the caller's transaction: they reach SSE streams once it commits,
  * never if it rolls back. Call it from any module whose change the inbox shows live. The lead's
@@ -39,10 +42,14 @@ export function wakeInboxJobs(): void {
  */
 export async function publishInboxEvents(tx: Tx, nowMs: number, events: InboxEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await tx.db
-    .insertInto('inbox_events')
-    .values(events.map((e) => ({ workspace_id: e.workspaceId, type: e.type, payload: JSON.stringify(e.payload), created_at: nowMs })) as never)
-    .execute();
+  // Bound multi-row SQL (bulk-insert.ts): a status batch publishes one event per status change.
+  await insertRows(
+    tx.db,
+    dialectOf(tx.db),
+    EVENTS_INSERT,
+    events.map((e) => [e.workspaceId, e.type, JSON.stringify(e.payload), nowMs]),
+    500,
+  );
   tx.afterCommit(wakeInboxEvents);
 }
 

@@ -69,8 +69,20 @@ function messageText(m: MessageInput): string | null {
   }
 }
 
+/**
+ * Each status event of a campaign carries the same template: its text is made once per template
+ * object (the event builders get one object per template and batch, message-events.ts).
+ */
+const rawTemplates = new WeakMap<TemplateInput, string>();
+
 /** `raw_template`: the template object (reference §6.1) as a JSON string. */
 export function rawTemplate(t: TemplateInput): string {
+  let text = rawTemplates.get(t);
+  if (text === undefined) rawTemplates.set(t, (text = renderRawTemplate(t)));
+  return text;
+}
+
+function renderRawTemplate(t: TemplateInput): string {
   const comp = (type: string) => t.components.find((c) => String(c.type).toUpperCase() === type) as Record<string, unknown> | undefined;
   const header = comp('HEADER');
   const buttons = (comp('BUTTONS')?.buttons ?? []) as unknown[];
