@@ -210,4 +210,21 @@ describe('Cloud API adapter: wire mapping and transport failures (local fake ser
       await f.close();
     }
   });
+  it('an answer whose body breaks off: a success is an unknown outcome, a refusal stays a refusal', async () => {
+    const cut = (status: number) => (_q: unknown, res: import('node:http').ServerResponse) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': '500', 'retry-after': '3' });
+      res.write('{"messages":[{"id":"wamid.');
+      setTimeout(() => res.socket?.destroy(), 20);
+    };
+    for (const [status, kind] of [[200, 'unknown'], [429, 'retryable']] as const) {
+      const f = await fakeGraph(cut(status));
+      try {
+        const out = await channel.send({ ...creds, graphBaseUrl: f.url }, { messageId: 'm_cut', to: '919800000001', content: hello });
+        expect(out.kind).toBe(kind);
+        if (out.kind === 'retryable') expect(out.retryAfterMs).toBe(3000);
+      } finally {
+        await f.close();
+      }
+    }
+  });
 });

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { Agent, FormData, type Dispatcher } from 'undici';
 import type { OutboundSend } from '../../../messaging/content.ts';
 import type { Clock } from '../../../platform/clock.ts';
@@ -6,6 +5,7 @@ import type { Logger } from '../../../platform/logger.ts';
 import type { MetaError, NumberCredentials, PhoneNumberInfo, ProviderTemplate, SendOutcome, WhatsAppChannel } from '../types.ts';
 import { classifySendAnswer, classifyTransportFailure, parseMetaError, TRANSPORT_ERROR_CODE } from './classify.ts';
 import { graphCall, graphUrl, MetaApiError, transportError } from './graph-call.ts';
+import { postJson } from './post-json.ts';
 
 export { MetaApiError } from './graph-call.ts';
 
@@ -70,33 +70,27 @@ export function createWhatsAppChannel(options: CreateWhatsAppChannelOptions): Wh
         }),
       );
       const url = graphUrl(number, `${encodeURIComponent(number.phoneNumberId)}/messages`);
-      // undici pulls the body only once the connection is up and the headers are written: from that
-      // moment Meta may act on the message, so a failure is an unknown outcome, never a retry.
-      let bodyWritten = false;
-      async function* bodyStream() {
-        bodyWritten = true;
-        yield body;
-      }
-      let res: Dispatcher.ResponseData;
-      try {
-        res = await agent.request({
-          origin: url.origin,
-          path: url.pathname,
-          method: 'POST',
-          headers: { authorization: `Bearer ${number.accessToken}`, 'content-type': 'application/json', 'content-length': String(body.length) },
-          body: Readable.from(bodyStream(), { objectMode: false }),
-        });
-      } catch (err) {
-        const outcome = classifyTransportFailure(err, bodyWritten);
-        log.warn({ numberId: number.id, messageId: send.messageId, outcome: outcome.kind, err: { code: (err as { code?: string }).code, message: (err as Error).message } }, 'Cloud API send failed without an answer');
+      const res = await postJson(agent, {
+        origin: url.origin,
+        path: url.pathname,
+        headers: { authorization: `Bearer ${number.accessToken}`, 'content-type': 'application/json', 'content-length': String(body.length) },
+        body,
+      });
+      if (res.kind === 'failed') {
+        // Once the body is on the socket Meta may act on the message: a failure is then an
+        // unknown outcome, never a retry. Before that, nothing left and a retry is safe.
+        const { error, answer } = res;
+        // The answer's status line arrived but its body did not: a refusal is still a refusal.
+        if (answer && !(answer.statusCode >= 200 && answer.statusCode < 300)) return classifySendAnswer(answer.statusCode, null, answer.headers);
+        const outcome = classifyTransportFailure(error, res.bodyWritten);
+        if (!answer) log.warn({ numberId: number.id, messageId: send.messageId, outcome: outcome.kind, err: { code: (error as { code?: string }).code, message: error.message } }, 'Cloud API send failed without an answer');
         return outcome;
       }
       let json: unknown = null;
       try {
-        const text = await res.body.text();
-        json = text ? JSON.parse(text) : null;
+        json = res.text ? JSON.parse(res.text) : null;
       } catch (err) {
-        // The answer's status line arrived but its body did not (or is not JSON).
+        // An answer that is not JSON: a success we cannot read is an unknown outcome.
         if (res.statusCode >= 200 && res.statusCode < 300) return classifyTransportFailure(err, true);
       }
       return classifySendAnswer(res.statusCode, json, res.headers);
