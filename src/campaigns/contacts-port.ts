@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Tx } from '../platform/db/database.ts';
-import { isOptedOutOfMarketing, streamContactIdsByTag, streamSegmentContactIds, upsertContactForSend, type ParsedPhone } from '../contacts/index.ts';
+import { isOptedOutOfMarketing, streamContactIdsByTag, streamSegmentContactIds, upsertContactsForSend } from '../contacts/index.ts';
 
 /**
  * Everything campaigns need of contacts, in one place: the contacts module's contract-2 services
@@ -42,9 +42,9 @@ export async function optedOutOfMarketing(db: Db, workspaceId: string, contactId
   return out;
 }
 
-/** The contact of a phone, created when new (as a template send does). */
-export async function contactForPhone(tx: Tx, clock: Clock, workspaceId: string, phone: ParsedPhone): Promise<string> {
-  return (await upsertContactForSend(tx, clock, { workspaceId, phone })).id;
+/** The contacts of a batch's phones (wa ids), created when new (as a template send does), by phone. */
+export async function contactsForPhones(tx: Tx, clock: Clock, workspaceId: string, phones: readonly string[]): Promise<Map<string, string>> {
+  return upsertContactsForSend(tx, clock, workspaceId, phones);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Clock } from '../platform/clock.ts';
+import { dialectOf, insertFlat, statementSizes } from '../platform/db/bulk-insert.ts';
 import type { Tx } from '../platform/db/database.ts';
-import { precompiled } from '../platform/db/precompiled.ts';
+import { precompiled, precompiledWithList } from '../platform/db/precompiled.ts';
 import { newId } from '../platform/ids.ts';
 import { parseWaId, type ParsedPhone } from './phone.ts';
 
@@ -32,6 +33,52 @@ export async function upsertContactForSend(tx: Tx, clock: Clock, input: UpsertCo
   const r = await (userId === null ? upsertKeep : upsertWithUserId).execute(tx.db, row);
   return { id: r.rows[0]!.id };
 }
+
+/**
+ * The contacts of a batch of sends without a `userId` (a campaign's recipients), created when new:
+ * upsertContactForSend's rule for a whole batch in a few statements instead of one per phone —
+ * a read of the existing contacts, then one multi-row upsert of the new ones. Only new phones are
+ * parsed (libphonenumber, for the columns they store); existing contacts are left untouched, so a
+ * stored `user_id` stays. On PostgreSQL the read locks the rows (FOR UPDATE) as the per-phone
+ * upsert's update did, so an erasure in flight is waited for and its scrubbed row no longer
+ * matches; a contact another writer inserts meanwhile is met by ON CONFLICT, whose no-op update
+ * returns that contact's id. Returns each given wa id's contact id.
+ */
+export async function upsertContactsForSend(tx: Tx, clock: Clock, workspaceId: string, waIds: readonly string[]): Promise<Map<string, string>> {
+  // A contact's phone is its wa id without a leading '+' (parseWaId's rule).
+  const phoneOf = (waId: string) => (waId.startsWith('+') ? waId.slice(1) : waId);
+  const phones = [...new Set(waIds.map(phoneOf))];
+  const ids = new Map<string, string>();
+  let at = 0;
+  for (const n of statementSizes(phones.length, BATCH_CHUNK)) {
+    for (const c of (await existingContacts.execute(tx.db, { workspaceId }, phones.slice(at, at + n))).rows) ids.set(c.phone, c.id);
+    at += n;
+  }
+  const now = clock.nowMs();
+  const values: unknown[] = [];
+  for (const phone of phones) {
+    if (ids.has(phone)) continue;
+    const p = parseWaId(phone);
+    values.push(newId(now), workspaceId, p.phone, p.countryCode, p.national, null, null, null, '{}', '[]', null, now, now);
+  }
+  for (const c of await insertFlat<{ id: string; phone: string }>(tx.db, dialectOf(tx.db), NEW_CONTACTS, values, BATCH_CHUNK)) ids.set(c.phone, c.id);
+  return new Map(waIds.map((w) => [w, ids.get(phoneOf(w))!]));
+}
+
+/** Phones a statement of upsertContactsForSend carries (13 values a row: well under both dialects' parameter limits). */
+const BATCH_CHUNK = 500;
+
+const existingContacts = precompiledWithList<{ workspaceId: string }, { id: string; phone: string }>((db, a, phones) => {
+  const q = db.selectFrom('contacts').select(['id', 'phone']).where('workspace_id', '=', a('workspaceId')).where('phone', 'in', phones as string[]);
+  return dialectOf(db) === 'postgres' ? q.forUpdate() : q;
+});
+
+/** The columns and values contactUpsert('nothing') writes, for many rows. */
+const NEW_CONTACTS = {
+  table: 'contacts',
+  columns: ['id', 'workspace_id', 'phone', 'country_code', 'phone_national', 'user_id', 'name', 'profile_name', 'traits', 'tags', 'whatsapp_opted_in', 'created_at', 'updated_at'],
+  tail: 'on conflict ("workspace_id", "phone") do update set "phone" = excluded."phone" returning "id", "phone"',
+} as const;
 
 export interface UpsertContactFromInboundInput {
   workspaceId: string;

@@ -1,19 +1,20 @@
 import type { Insertable } from 'kysely';
-import { parseWaId } from '../../contacts/index.ts';
 import type { OutboundContent } from '../../messaging/content.ts';
-import { enqueueDispatch, PRIORITY } from '../../messaging/dispatch/enqueue-dispatch.ts';
+import { enqueueDispatchMany, PRIORITY } from '../../messaging/dispatch/enqueue-dispatch.ts';
 import { messageRow } from '../../messaging/message-row.ts';
 import { buildTemplateObject } from '../../messaging/send/build-template.ts';
 import type { MessagesTable } from '../../messaging/tables.ts';
 import type { Clock } from '../../platform/clock.ts';
-import type { Database, Db } from '../../platform/db/database.ts';
+import { dialectOf, insertFlat } from '../../platform/db/bulk-insert.ts';
+import type { Database, Db, Tx } from '../../platform/db/database.ts';
+import { precompiled } from '../../platform/db/precompiled.ts';
 import { isAppError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Template } from '../../templates/index.ts';
 import type { CampaignRow } from '../campaign.ts';
 import type { ClickTokens } from '../clicks/click-token.ts';
 import { trackedLinksFor, withClickTokens } from '../clicks/tracked-values.ts';
-import { contactForPhone, loadContactsForSend, optedOutOfMarketing } from '../contacts-port.ts';
+import { contactsForPhones, loadContactsForSend, optedOutOfMarketing } from '../contacts-port.ts';
 import { resolveValues, type VariableMapping } from '../mapping.ts';
 
 export const FEED_BATCH = 500;
@@ -75,11 +76,12 @@ export async function feedBatch(deps: FeedDeps, campaign: CampaignRow, number: F
     const live = await tx.db.updateTable('campaigns').set({ updated_at: now }).where('id', '=', campaign.id).where('status', '=', 'running').executeTakeFirst();
     if (Number(live.numUpdatedRows) === 0) return { enqueued: 0, skipped: 0 };
 
-    const contactIds: string[] = [];
     // An Ongoing campaign's rows carry "#<trigger id>" after the phone (see fire-triggers.ts).
     for (const r of pending) r.phone = r.phone.split('#')[0]!;
+    const created = await contactsForPhones(tx, clock, campaign.workspace_id, pending.filter((r) => r.contact_id === null).map((r) => r.phone));
+    const contactIds: string[] = [];
     for (const r of pending) {
-      r.contact_id ??= await contactForPhone(tx, clock, campaign.workspace_id, parseWaId(r.phone));
+      r.contact_id ??= created.get(r.phone)!;
       contactIds.push(r.contact_id);
     }
     const contacts = await loadContactsForSend(tx.db, campaign.workspace_id, contactIds);
@@ -135,37 +137,61 @@ export async function feedBatch(deps: FeedDeps, campaign: CampaignRow, number: F
       enqueued.push({ seq: r.seq, messageId, contactId, phone: r.phone, attempt: Number(r.attempt) });
     }
 
-    for (let i = 0; i < messages.length; i += 200) await tx.db.insertInto('messages').values(messages.slice(i, i + 200)).execute();
-    for (let i = 0; i < enqueued.length; i += 300) {
-      const chunk = enqueued.slice(i, i + 300);
-      await tx.db
-        .insertInto('conversations')
-        .values(chunk.map((e) => ({ id: newId(now), workspace_id: campaign.workspace_id, number_id: number.id, contact_id: e.contactId, last_message_id: e.messageId, last_message_at: now, last_inbound_at: null, window_expires_at: null, fep_expires_at: null, unread_count: 0, created_at: now, updated_at: now })))
-        .onConflict((oc) =>
-          oc.columns(['number_id', 'contact_id']).doUpdateSet((eb) => ({ last_message_id: eb.ref('excluded.last_message_id'), last_message_at: eb.ref('excluded.last_message_at'), updated_at: eb.ref('excluded.updated_at') })),
-        )
-        .execute();
-    }
+    await insertMessages(tx, messages);
+    await upsertConversations(tx, enqueued.map((e) => [newId(now), campaign.workspace_id, number.id, e.contactId, e.messageId, now, null, null, null, 0, now, now]));
+    const dispatch = enqueued.map((e) => ({ messageId: e.messageId, numberId: number.id, workspaceId: campaign.workspace_id, recipient: e.phone, priority: PRIORITY.campaign, expiresAt: now + deps.ttlMs, now }));
+    await enqueueDispatchMany(tx, dispatch, deps.wake);
     for (const e of enqueued) {
-      await enqueueDispatch(tx, { messageId: e.messageId, numberId: number.id, workspaceId: campaign.workspace_id, recipient: e.phone, priority: PRIORITY.campaign, expiresAt: now + deps.ttlMs, now }, deps.wake);
-      const u = await tx.db
-        .updateTable('campaign_recipients')
-        .set({ state: 'enqueued', message_id: e.messageId, contact_id: e.contactId, attempt: e.attempt + 1, updated_at: now })
-        .where('campaign_id', '=', campaign.id)
-        .where('seq', '=', e.seq)
-        .where('state', '=', 'pending')
-        .executeTakeFirst();
-      if (Number(u.numUpdatedRows) !== 1) throw new Error(`campaign ${campaign.id} recipient ${e.seq} was moved by another writer; batch rolled back`);
+      const u = await markEnqueued.execute(tx.db, { campaignId: campaign.id, seq: e.seq, messageId: e.messageId, contactId: e.contactId, attempt: e.attempt + 1, now });
+      if (Number(u.numAffectedRows) !== 1) throw new Error(`campaign ${campaign.id} recipient ${e.seq} was moved by another writer; batch rolled back`);
     }
-    for (const s of skipped) {
-      await tx.db
-        .updateTable('campaign_recipients')
-        .set({ state: 'skipped', skip_reason: s.reason.slice(0, 500), contact_id: s.contactId, updated_at: now })
-        .where('campaign_id', '=', campaign.id)
-        .where('seq', '=', s.seq)
-        .where('state', '=', 'pending')
-        .execute();
-    }
+    for (const s of skipped) await markSkipped.execute(tx.db, { campaignId: campaign.id, seq: s.seq, reason: s.reason.slice(0, 500), contactId: s.contactId, now });
     return { enqueued: enqueued.length, skipped: skipped.length };
   });
 }
+
+/**
+ * The batch's messages in multi-row inserts of bound flat values (bulk-insert.ts): Kysely's
+ * multi-row values() built a node tree per value, most of the batch's JS time. The columns are
+ * messageRow()'s keys, every row having the same, as Kysely listed them.
+ */
+async function insertMessages(tx: Tx, messages: Insertable<MessagesTable>[]): Promise<void> {
+  if (messages.length === 0) return;
+  const columns = Object.keys(messages[0]!) as (keyof Insertable<MessagesTable>)[];
+  const values: unknown[] = [];
+  for (const m of messages) for (const c of columns) values.push(m[c]);
+  await insertFlat(tx.db, dialectOf(tx.db), { table: 'messages', columns }, values, 200);
+}
+
+/** Each enqueued message becomes its conversation's last message (the conversation is created when new). */
+const CONVERSATIONS = {
+  table: 'conversations',
+  columns: ['id', 'workspace_id', 'number_id', 'contact_id', 'last_message_id', 'last_message_at', 'last_inbound_at', 'window_expires_at', 'fep_expires_at', 'unread_count', 'created_at', 'updated_at'],
+  tail: 'on conflict ("number_id", "contact_id") do update set "last_message_id" = "excluded"."last_message_id", "last_message_at" = "excluded"."last_message_at", "updated_at" = "excluded"."updated_at"',
+} as const;
+
+async function upsertConversations(tx: Tx, rows: unknown[][]): Promise<void> {
+  await insertFlat(tx.db, dialectOf(tx.db), CONVERSATIONS, rows.flat(), 300);
+}
+
+/**
+ * One statement per recipient, compiled once: each row takes its own message id, so a set-based
+ * update would need an UPDATE … FROM (VALUES …), which measured no faster on SQLite.
+ */
+const markEnqueued = precompiled<{ campaignId: string; seq: number; messageId: string; contactId: string; attempt: number; now: number }>((db, a) =>
+  db
+    .updateTable('campaign_recipients')
+    .set({ state: 'enqueued', message_id: a('messageId'), contact_id: a('contactId'), attempt: a('attempt'), updated_at: a('now') })
+    .where('campaign_id', '=', a('campaignId'))
+    .where('seq', '=', a('seq'))
+    .where('state', '=', 'pending'),
+);
+
+const markSkipped = precompiled<{ campaignId: string; seq: number; reason: string; contactId: string; now: number }>((db, a) =>
+  db
+    .updateTable('campaign_recipients')
+    .set({ state: 'skipped', skip_reason: a('reason'), contact_id: a('contactId'), updated_at: a('now') })
+    .where('campaign_id', '=', a('campaignId'))
+    .where('seq', '=', a('seq'))
+    .where('state', '=', 'pending'),
+);

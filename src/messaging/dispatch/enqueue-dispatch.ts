@@ -1,3 +1,4 @@
+import { dialectOf, insertFlat } from '../../platform/db/bulk-insert.ts';
 import type { Tx } from '../../platform/db/database.ts';
 import { precompiledInsert } from '../../platform/db/precompiled.ts';
 
@@ -35,7 +36,8 @@ export interface EnqueueDispatchInput {
  * Queues an outbound message for its number's dispatcher, inside the transaction that stores the
  * message, and wakes dispatchers once it commits (in-process and, on PostgreSQL, NOTIFY).
  */
-const insertQueueRow = precompiledInsert('dispatch_queue', ['message_id', 'number_id', 'workspace_id', 'recipient', 'priority', 'run_at', 'expires_at', 'attempts', 'last_error', 'created_at', 'seq']);
+const QUEUE_COLUMNS = ['message_id', 'number_id', 'workspace_id', 'recipient', 'priority', 'run_at', 'expires_at', 'attempts', 'last_error', 'created_at', 'seq'] as const;
+const insertQueueRow = precompiledInsert('dispatch_queue', QUEUE_COLUMNS);
 
 export async function enqueueDispatch(tx: Tx, input: EnqueueDispatchInput, wake: (numberId: string) => void): Promise<void> {
   await insertQueueRow(tx.db, {
@@ -52,4 +54,20 @@ export async function enqueueDispatch(tx: Tx, input: EnqueueDispatchInput, wake:
     seq: nextDispatchSeq(input.now),
   });
   tx.afterCommit(() => wake(input.numberId));
+}
+
+/**
+ * enqueueDispatch for many messages (a campaign batch): the same rows, seq in the order given, in
+ * multi-row inserts (bulk-insert.ts: one statement per few hundred rows instead of one per row),
+ * and one wake per number once the transaction commits.
+ */
+export async function enqueueDispatchMany(tx: Tx, inputs: readonly EnqueueDispatchInput[], wake: (numberId: string) => void): Promise<void> {
+  const values: unknown[] = [];
+  const numbers = new Set<string>();
+  for (const i of inputs) {
+    values.push(i.messageId, i.numberId, i.workspaceId, i.recipient, i.priority, i.now, i.expiresAt, 0, null, i.now, nextDispatchSeq(i.now));
+    numbers.add(i.numberId);
+  }
+  await insertFlat(tx.db, dialectOf(tx.db), { table: 'dispatch_queue', columns: QUEUE_COLUMNS }, values, 500);
+  for (const n of numbers) tx.afterCommit(() => wake(n));
 }
