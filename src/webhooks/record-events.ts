@@ -68,7 +68,9 @@ export async function recordEvents(target: Tx | Kysely<any>, events: OutboundEve
   const dialect = dialectOf(db);
   await insertRows(db, dialect, EVENTS_INSERT, eventRows.map((r) => EVENTS_INSERT.columns.map((c) => r[c])), 500);
   if (deliveryRows.length > 0) await insertRows(db, dialect, DELIVERIES_INSERT, deliveryRows.map((r) => DELIVERIES_INSERT.columns.map((c) => (r as Record<string, unknown>)[c])), 500);
-  if (deliveryRows.length > 0 || eventRows.length > 0) {
+  // Only the deliverer listens, and only deliveries give it work: events no endpoint subscribes
+  // to (a broadcast's statuses in a workspace without endpoints) wake nobody.
+  if (deliveryRows.length > 0) {
     if (tx) tx.afterCommit(notifyEventsCommitted);
     else setTimeout(notifyEventsCommitted, 20).unref();
   }

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrations } from '../../migrations.ts';
 import { migrateToLatest } from './migrate.ts';
 import { dialectOf, insertFlat, insertRows, statementSizes } from './bulk-insert.ts';
-import { precompiled, precompiledInsert, precompiledWithList } from './precompiled.ts';
+import { listShape, precompiled, precompiledInsert, precompiledWithList } from './precompiled.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
 describe('precompiled queries', () => {
@@ -47,6 +47,12 @@ describe('precompiled queries', () => {
     expect(await ids('utility', ['r1', 'r2', 'r4'])).toEqual(['r2', 'r4']); // same length, other values
     expect(await ids('utility', ['r4'])).toEqual(['r4']);
     await expect(find.execute(tdb.database.db, { category: 'utility' }, [])).rejects.toThrow(/empty list/);
+    // Lists past 8 items are padded to a few shapes with their last item: the same rows come back.
+    const many = [3, 1, 4, 2, ...Array.from({ length: 9 }, (_, i) => `absent${i}`)].map((x) => (typeof x === 'number' ? `r${x}` : x));
+    expect(await ids('marketing', many)).toEqual(['r1', 'r3']);
+    expect(await ids('utility', [...many.slice(4), 'r4'])).toEqual(['r4']); // the padding repeats r4
+    expect([1, 8, 9, 12, 13, 16, 17, 24, 25, 32, 33, 48, 49, 64, 300, 500].map(listShape)).toEqual([1, 8, 12, 12, 16, 16, 24, 24, 32, 32, 48, 48, 64, 64, 384, 512]);
+    expect(new Set(Array.from({ length: 500 }, (_, i) => listShape(i + 1))).size).toBeLessThanOrEqual(24);
   });
 
   it('writes flat rows in statements of full chunks, then powers of two (a handful of shapes however counts vary)', async () => {

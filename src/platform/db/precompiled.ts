@@ -57,9 +57,13 @@ export function precompiledInsert<T extends keyof Tables & string>(table: T, col
 
 /**
  * A precompiled query with one list argument of varying length (`where x in (…)`): compiled once
- * per length (precompiled's markers stand for the items), so a status webhook's wamid lookup or an
- * event batch's endpoint lookup costs no query building once its length was seen. Lengths stay
- * small on the paths that use it (chunks of a few hundred), which bounds the cache.
+ * per list shape (precompiled's markers stand for the items), so a status webhook's wamid lookup or
+ * an event batch's endpoint lookup costs no query building once its shape was seen.
+ *
+ * The list must be a set (an `in` list): it is padded to the next of a few lengths (listShape) by
+ * repeating its last item, which changes nothing in an `in`. One statement per exact length filled
+ * the SQLite driver's statement cache with hundreds of them on the status path, each prepared
+ * again once evicted.
  */
 export function precompiledWithList<A extends Record<string, unknown>, R = unknown>(
   build: (db: Kysely<Tables>, arg: <K extends keyof A>(name: K) => A[K], list: unknown[]) => Compilable<R>,
@@ -69,15 +73,31 @@ export function precompiledWithList<A extends Record<string, unknown>, R = unkno
   return {
     async execute(db: Kysely<Tables>, args: A, items: readonly unknown[]): Promise<QueryResult<R>> {
       if (items.length === 0) throw new Error('precompiledWithList: an empty list (callers skip the query)');
-      let q = byLength.get(items.length);
+      const n = listShape(items.length);
+      let q = byLength.get(n);
       if (!q) {
-        const n = items.length;
         q = precompiled<Record<string, unknown>, R>((d, a) => build(d, a as <K extends keyof A>(name: K) => A[K], Array.from({ length: n }, (_, i) => a(item(i)))));
         byLength.set(n, q);
       }
       const all: Record<string, unknown> = { ...args };
-      for (let i = 0; i < items.length; i++) all[item(i)] = items[i];
+      const last = items[items.length - 1];
+      for (let i = 0; i < n; i++) all[item(i)] = i < items.length ? items[i] : last;
       return q.execute(db, all);
     },
   };
+}
+
+/**
+ * The list length a query is compiled for: exact up to 8, then the next power of two or 1.5 times
+ * one (12, 16, 24, 32, 48, 64, …), so at most a third of the bound items are padding
+ * and a list of up to 500 items has about 20 shapes.
+ */
+export function listShape(n: number): number {
+  if (n <= 8) return n;
+  let p = 8;
+  for (;;) {
+    if (n <= p * 1.5) return p * 1.5;
+    p *= 2;
+    if (n <= p) return p;
+  }
 }
