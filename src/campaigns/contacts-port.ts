@@ -1,13 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Tx } from '../platform/db/database.ts';
-import { isOptedOutOfMarketing, streamContactIdsByTag, streamSegmentContactIds, upsertContactsForSend } from '../contacts/index.ts';
+import { contactsOptedOutOfMarketing, streamContactIdsByTag, streamSegmentContactIds, upsertContactsForSend } from '../contacts/index.ts';
 
 /**
  * Everything campaigns need of contacts, in one place: the contacts module's contract-2 services
- * (opt-out, tag and segment streams, contact upsert), plus one batch read of the traits the
- * variable mapping needs — the contacts module has no batch "traits of these contacts" service
- * yet, so that read of its JSON read model (`contacts.traits`) lives here, alone.
+ * (batch opt-out, tag and segment streams, batch contact upsert), plus one batch read of the
+ * traits the variable mapping needs — the contacts module has no batch "traits of these contacts"
+ * service yet, so that read of its JSON read model (`contacts.traits`) lives here, alone.
  */
 
 export interface ContactForSend {
@@ -35,11 +35,9 @@ export async function loadContactsForSend(db: Db, workspaceId: string, keys: str
   return out;
 }
 
-/** Which of these contacts opted out of marketing (the contacts module's rule, one call each). */
+/** Which of these contacts opted out of marketing (the contacts module's rule, for the whole batch). */
 export async function optedOutOfMarketing(db: Db, workspaceId: string, contactIds: string[]): Promise<Set<string>> {
-  const out = new Set<string>();
-  for (const id of contactIds) if (await isOptedOutOfMarketing(db as unknown as Kysely<any>, workspaceId, id)) out.add(id);
-  return out;
+  return contactsOptedOutOfMarketing(db as unknown as Kysely<any>, workspaceId, contactIds);
 }
 
 /** The contacts of a batch's phones (wa ids), created when new (as a template send does), by phone. */

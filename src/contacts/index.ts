@@ -23,6 +23,7 @@ export { findContactByPhone, getContact } from './find-contact.ts';
 export { parsePhoneInput, parseWaId, type ParsedPhone, type PhoneInput } from './phone.ts';
 export { upsertContactForSend, upsertContactsForSend, upsertContactFromInbound, type UpsertContactForSendInput, type UpsertContactFromInboundInput } from './upsert-contact.ts';
 export { appendContactEvent, onContactEvent, listContactEventsSince, type ContactEvent, type ContactEventListener } from './events/append-event.ts';
+export { contactsOptedOutOfMarketing } from './opted-out-batch.ts';
 export { assertMarketingAllowed, isOptedOutOfMarketing, optOutOfMarketing, optInToMarketing, OPTED_IN_EVENT, OPTED_OUT_EVENT, OPTED_OUT_MESSAGE, type OptReason } from './opt-out/marketing-opt.ts';
 export { handleInboundOptKeyword, inboundText, OPT_REPLY_JOB, type InboundKeywordInput } from './opt-out/inbound-keywords.ts';
 export { registerContactErasure, eraseContact, type ContactEraser, type ErasureContext } from './erasure.ts';

@@ -47,7 +47,8 @@ export async function upsertContactForSend(tx: Tx, clock: Clock, input: UpsertCo
 export async function upsertContactsForSend(tx: Tx, clock: Clock, workspaceId: string, waIds: readonly string[]): Promise<Map<string, string>> {
   // A contact's phone is its wa id without a leading '+' (parseWaId's rule).
   const phoneOf = (waId: string) => (waId.startsWith('+') ? waId.slice(1) : waId);
-  const phones = [...new Set(waIds.map(phoneOf))];
+  // In phone order: concurrent batches (PostgreSQL) then lock and insert in the same order.
+  const phones = [...new Set(waIds.map(phoneOf))].sort();
   const ids = new Map<string, string>();
   let at = 0;
   for (const n of statementSizes(phones.length, BATCH_CHUNK)) {

@@ -6,6 +6,8 @@ import { migrateToLatest } from '../platform/db/migrate.ts';
 import type { Clock } from '../platform/clock.ts';
 import { createTestDatabase, type TestDatabase } from '../platform/db/test-database.ts';
 import { upsertContactForSend, upsertContactsForSend } from './upsert-contact.ts';
+import { isOptedOutOfMarketing, optOutOfMarketing } from './opt-out/marketing-opt.ts';
+import { contactsOptedOutOfMarketing } from './opted-out-batch.ts';
 import { parseWaId } from './phone.ts';
 
 /** A migrated database with one workspace, per test. */
@@ -15,7 +17,7 @@ async function workspaceDatabase(clock: Clock): Promise<{ tdb: TestDatabase; ws:
   return { tdb, ws: await createTestWorkspace(tdb.database, clock) };
 }
 
-describe('the contacts of a batch of sends (upsertContactsForSend)', () => {
+describe('the contacts of a batch of sends (upsertContactsForSend, contactsOptedOutOfMarketing)', () => {
   const clock = frozenClock();
   let tdb: TestDatabase;
   let ws: string;
@@ -63,5 +65,20 @@ describe('the contacts of a batch of sends (upsertContactsForSend)', () => {
     expect(new Set(ids.values()).size).toBe(700);
     expect(await tdb.database.transaction((tx) => upsertContactsForSend(tx, clock, ws, []))).toEqual(new Map());
     expect(await contacts()).toHaveLength(700);
+  });
+
+  it('tells which contacts opted out of marketing as isOptedOutOfMarketing does, repeated and unknown ids included', async () => {
+    const phones = Array.from({ length: 600 }, (_, i) => String(919700000000 + i));
+    const ids = [...(await tdb.database.transaction((tx) => upsertContactsForSend(tx, clock, ws, phones))).values()];
+    await tdb.database.transaction(async (tx) => {
+      for (const id of ids.filter((_, i) => i % 7 === 0)) await optOutOfMarketing(tx, ws, id, 'api', clock.nowMs());
+    });
+    const asked = [...ids, ids[7]!, 'no-such-contact'];
+    const got = await contactsOptedOutOfMarketing(tdb.database.db as never, ws, asked);
+    const one = new Set<string>();
+    for (const id of asked) if (await isOptedOutOfMarketing(tdb.database.db as never, ws, id)) one.add(id);
+    expect(got).toEqual(one);
+    expect(got.size).toBe(86);
+    expect(await contactsOptedOutOfMarketing(tdb.database.db as never, 'another-workspace', ids)).toEqual(new Set());
   });
 });
