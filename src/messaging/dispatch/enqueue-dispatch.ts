@@ -32,13 +32,14 @@ export interface EnqueueDispatchInput {
   now: number;
 }
 
+/** What both enqueue paths write of a queue row, in this order. */
+const QUEUE_COLUMNS = ['message_id', 'number_id', 'workspace_id', 'recipient', 'priority', 'run_at', 'expires_at', 'attempts', 'last_error', 'created_at', 'seq'] as const;
+const insertQueueRow = precompiledInsert('dispatch_queue', QUEUE_COLUMNS);
+
 /**
  * Queues an outbound message for its number's dispatcher, inside the transaction that stores the
  * message, and wakes dispatchers once it commits (in-process and, on PostgreSQL, NOTIFY).
  */
-const QUEUE_COLUMNS = ['message_id', 'number_id', 'workspace_id', 'recipient', 'priority', 'run_at', 'expires_at', 'attempts', 'last_error', 'created_at', 'seq'] as const;
-const insertQueueRow = precompiledInsert('dispatch_queue', QUEUE_COLUMNS);
-
 export async function enqueueDispatch(tx: Tx, input: EnqueueDispatchInput, wake: (numberId: string) => void): Promise<void> {
   await insertQueueRow(tx.db, {
     message_id: input.messageId,
