@@ -171,4 +171,22 @@ describe('campaign states', () => {
     const m = await db().selectFrom('messages').select('recipient').where('campaign_id', '=', id).execute();
     expect(m.map((x) => x.recipient)).toEqual([a]);
   });
+  it('event-triggered: one contact triggered twice gets both sends, fed in one batch (one conversation row for both)', async () => {
+    const res = await api(app, 'POST', '/api/v1/campaigns', { name: 'twice', type: 'Ongoing', templateName: 'order_shipped', languageCode: 'en', variables: orderMapping, trigger: { event: 'Cart Viewed', delayMinutes: 5 } });
+    expect(res.status).toBe(201);
+    const id = res.body.id as string;
+    const [p] = phones(1, 919210000000);
+    const clock = app.context.clock;
+    const contactId = await app.context.database.transaction(async (tx) => (await upsertContactForSend(tx, clock, { workspaceId: fx.workspaceId, phone: parseWaId(p!) })).id);
+    for (let i = 0; i < 2; i++) await app.context.database.transaction((tx) => appendContactEvent(tx, fx.workspaceId, contactId, 'Cart Viewed', {}, clock.nowMs()));
+    await waitFor(async () => (await db().selectFrom('campaign_triggers').select('id').where('campaign_id', '=', id).execute()).length, (n) => n === 2);
+    clock.advance(6 * 60_000);
+    const v = await waitFor(() => view(id), (x) => x.progress.queued === 2);
+    expect(v.recipientCount).toBe(2);
+    const conversation = await db().selectFrom('conversations').select('last_message_id').where('contact_id', '=', contactId).execute();
+    const sent = await db().selectFrom('messages').select('id').where('campaign_id', '=', id).orderBy('id').execute();
+    expect(sent).toHaveLength(2);
+    expect(conversation).toHaveLength(1);
+    expect(sent.map((m) => m.id)).toContain(conversation[0]!.last_message_id);
+  });
 });

@@ -138,7 +138,10 @@ export async function feedBatch(deps: FeedDeps, campaign: CampaignRow, number: F
     }
 
     await insertMessages(tx, messages);
-    await upsertConversations(tx, enqueued.map((e) => [newId(now), campaign.workspace_id, number.id, e.contactId, e.messageId, now, null, null, null, 0, now, now]));
+    // One row per contact, its last message (an Ongoing campaign's batch may hold one contact twice;
+    // PostgreSQL refuses a multi-row upsert that touches a row twice).
+    const lastOfContact = new Map(enqueued.map((e) => [e.contactId, e.messageId]));
+    await upsertConversations(tx, [...lastOfContact].map(([contactId, messageId]) => [newId(now), campaign.workspace_id, number.id, contactId, messageId, now, null, null, null, 0, now, now]));
     const dispatch = enqueued.map((e) => ({ messageId: e.messageId, numberId: number.id, workspaceId: campaign.workspace_id, recipient: e.phone, priority: PRIORITY.campaign, expiresAt: now + deps.ttlMs, now }));
     await enqueueDispatchMany(tx, dispatch, deps.wake);
     for (const e of enqueued) {
