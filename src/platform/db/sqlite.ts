@@ -7,7 +7,7 @@ import { Kysely, SqliteAdapter, SqliteDialect, type DialectAdapter, type SqliteD
 import type { Logger } from '../logger.ts';
 import { AfterCommit, pingDb, type Database, type Db, type Tx } from './database.ts';
 import type { Tables } from './tables.ts';
-import { WalCheckpointer } from './wal-checkpointer.ts';
+import { WalCheckpointer, type WalCheckpointerOptions } from './wal-checkpointer.ts';
 import { WalSyncer } from './wal-syncer.ts';
 
 /** SQLite's DDL is transactional; Kysely's adapter says otherwise, which would run migrations outside a transaction. */
@@ -33,6 +33,8 @@ export interface SqliteOptions {
   walSync?: (fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => void;
   /** Page cache in MiB (SAMVAD_SQLITE_CACHE_MB; default 32). */
   cacheMb?: number;
+  /** Tests: checkpoint timing and the WAL length that makes the writer wait for a rewind. */
+  checkpoints?: WalCheckpointerOptions;
 }
 
 interface PendingWrite {
@@ -80,6 +82,8 @@ class GroupCommitter {
     private readonly logger: Logger,
     /** Syncs the WAL off the main thread (synchronous=NORMAL); absent for in-memory databases. */
     private readonly syncer?: WalSyncer,
+    /** Checkpoints the WAL in a worker; a batch waits for one when the WAL needs to rewind. */
+    private readonly checkpointer?: WalCheckpointer,
   ) {
     this.savepoint = raw.prepare('savepoint gc');
     this.release = raw.prepare('release savepoint gc');
@@ -112,6 +116,9 @@ class GroupCommitter {
   }
 
   private async flush(): Promise<void> {
+    // A long WAL rewinds only after a checkpoint with nothing committed meanwhile
+    // (WalCheckpointer.wantsCatchUp): writes arriving during the wait join this batch.
+    if (this.checkpointer?.wantsCatchUp(Date.now())) await this.checkpointer.catchUp(Date.now());
     const batch = this.queue;
     this.queue = [];
     const outcomes: { ok: boolean; value: unknown; hooks: AfterCommit }[] = [];
@@ -261,8 +268,8 @@ export function openSqlite(options: SqliteOptions): Database {
   raw.pragma('foreign_keys = ON');
   const db = new Kysely<Tables>({ dialect: new SamvadSqliteDialect({ database: withStatementCache(raw) }) });
   const syncer = inMemory ? undefined : new WalSyncer(`${options.path}-wal`, options.walSync);
-  const checkpointer = inMemory ? undefined : new WalCheckpointer(raw, options.path, options.logger);
-  const committer = new GroupCommitter(db, raw, options.groupCommitMs, options.logger, syncer);
+  const checkpointer = inMemory ? undefined : new WalCheckpointer(raw, options.path, options.logger, options.checkpoints);
+  const committer = new GroupCommitter(db, raw, options.groupCommitMs, options.logger, syncer, checkpointer);
   const bus = new EventEmitter();
   bus.setMaxListeners(0);
   let closed = false;

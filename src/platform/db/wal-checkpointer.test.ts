@@ -29,7 +29,7 @@ describe('WAL checkpoints in a worker thread', () => {
     const path = tempPath();
     const raw = new Database(path);
     raw.pragma('journal_mode = WAL');
-    const checkpointer = new WalCheckpointer(raw, path, silentLogger(), 20);
+    const checkpointer = new WalCheckpointer(raw, path, silentLogger(), { intervalMs: 20 });
     expect(raw.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
     raw.exec('create table t (v text)');
     const insert = raw.prepare('insert into t (v) values (?)');
@@ -50,5 +50,22 @@ describe('WAL checkpoints in a worker thread', () => {
     expect(raw.prepare('select count(*) as n from t').get()).toEqual({ n: 300 });
     await checkpointer.close();
     raw.close();
+  });
+  it('under writes that never stop, the writer lets the WAL rewind once it is long (it used to grow for as long as the writes went on)', async () => {
+    const path = tempPath();
+    const rewindFrames = 1_000; // 4 MB of 4 KiB pages
+    const database = openSqlite({ path, logger: silentLogger(), groupCommitMs: 0, checkpoints: { intervalMs: 5, rewindFrames, rewindIntervalMs: 0 } });
+    await sql`create table t (v text)`.execute(database.db);
+    const blob = 'x'.repeat(20_000);
+    let maxWal = 0;
+    // 2,000 commits of 20 KB (40 MB), each queued as the previous one commits: no pause for the
+    // checkpointer to catch up by itself.
+    for (let i = 0; i < 2_000; i++) {
+      await database.transaction((tx) => sql`insert into t (v) values (${blob})`.execute(tx.db));
+      maxWal = Math.max(maxWal, statSync(`${path}-wal`).size);
+    }
+    expect((await sql<{ n: number }>`select count(*) as n from t`.execute(database.db)).rows[0]!.n).toBe(2_000);
+    expect(maxWal).toBeLessThan(8_000_000); // the threshold and a little; without the wait 27 MB here
+    await database.close();
   });
 });
