@@ -69,6 +69,20 @@ export async function unassignConversation(database: Database, clock: Clock, ref
   });
 }
 
+/** Takes the conversation off its team; the assignee stays (as unassign keeps the team). */
+export async function removeTeam(database: Database, clock: Clock, ref: ConversationRef, actor: Actor): Promise<ConversationState> {
+  return database.transaction(async (tx) => {
+    const now = clock.nowMs();
+    const { row } = await lockState(tx, database.dialect, ref, now);
+    if (row.team_id === null) return toState(row);
+    const next = { ...row, team_id: null, updated_at: now };
+    await updateState(tx, ref, { team_id: null, updated_at: now });
+    const assignee = row.assignee_user_id ? await findMember(tx.db, ref.workspaceId, row.assignee_user_id) : null;
+    await publishInboxEvents(tx, now, [assignmentEvent(ref, next, assignee ?? null, row.assignee_user_id, actor)]);
+    return toState(next);
+  });
+}
+
 /**
  * Gives the conversation to a team. With `autoAssign` (default) it goes round robin to the team's
  * next available agent under the cap, or waits unassigned in the team when none is; without, it

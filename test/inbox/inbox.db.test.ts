@@ -142,6 +142,12 @@ describe('inbox: assignment, teams, business hours, notes, labels, canned respon
       const id = await customerWrites(nextPhone());
       const manual = await inject({ method: 'POST', url: `/api/v1/inbox/conversations/${id}/assign-team`, headers: owner.write, payload: { teamId, autoAssign: false } });
       expect(manual.json()).toMatchObject({ teamId, assigneeId: null });
+      // Taking it off the team keeps the assignee; doing it again changes nothing.
+      await inject({ method: 'POST', url: `/api/v1/inbox/conversations/${id}/assign`, headers: owner.write, payload: { agentId: a.userId } });
+      const off = await inject({ method: 'POST', url: `/api/v1/inbox/conversations/${id}/remove-team`, headers: owner.write });
+      expect(off.json()).toMatchObject({ teamId: null, assigneeId: a.userId });
+      expect((await inject({ method: 'POST', url: `/api/v1/inbox/conversations/${id}/remove-team`, headers: owner.write })).json()).toMatchObject({ teamId: null, assigneeId: a.userId });
+      expect(await state(id)).toMatchObject({ teamId: null, assigneeId: a.userId });
       await inject({ method: 'PATCH', url: '/api/v1/inbox/settings', headers: owner.write, payload: { defaultTeamId: null } });
     });
   });

@@ -5,7 +5,7 @@ import { AppError } from '../../platform/errors.ts';
 import { principalOf } from '../../public-api/plugin.ts';
 import { findMemberByEmail, isSessionPrincipal, userOf } from '../../workspaces/people/index.ts';
 import { roleAtLeast } from '../../workspaces/plans.ts';
-import { assignConversation, assignTeam, closeConversation, getConversationState, reopenConversation, unassignConversation } from '../assignment.ts';
+import { assignConversation, assignTeam, closeConversation, getConversationState, removeTeam, reopenConversation, unassignConversation } from '../assignment.ts';
 import { getConversationRef } from '../conversation-ref.ts';
 import { publishTyping } from '../events/typing.ts';
 import { conversationLabels, setConversationLabels } from '../labels.ts';
@@ -105,6 +105,12 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: AppContext
       schema: { tags, summary: 'Give to a team: round robin to its next available agent under the cap, or unassigned in the team when none is', security, params: Id, body: TeamBody, response: { 200: StateSchema } },
     },
     async (request) => assignTeam(ctx.database, ctx.clock, await ref(request), request.body.teamId, actorOf(request), request.body.autoAssign ?? true),
+  );
+
+  app.post<{ Params: Static<typeof Id> }>(
+    '/inbox/conversations/:id/remove-team',
+    { config: { access: 'agent' }, schema: { tags, summary: 'Take the conversation off its team (the assignee stays)', security, params: Id, response: { 200: StateSchema } } },
+    async (request) => removeTeam(ctx.database, ctx.clock, await ref(request), actorOf(request)),
   );
 
   app.post<{ Params: Static<typeof Id> }>(

@@ -122,13 +122,17 @@ export function ChatView({ card, members, labels, version, typingBy, onChanged }
                   className="input input-sm"
                   value={s?.teamId ?? ''}
                   onChange={(e) => {
+                    if (e.target.value === '') {
+                      void act(() => api.post(`/api/v1/inbox/conversations/${id}/remove-team`), 'Taken off its team');
+                      return;
+                    }
                     const t = teams.data?.data.find((x) => x.id === e.target.value);
                     if (!t) return;
                     // The team's round robin picks an available member under its cap, if it auto-assigns.
                     void act(() => api.post(`/api/v1/inbox/conversations/${id}/assign-team`, { teamId: t.id, autoAssign: t.autoAssign }), `Moved to team ${t.name}`);
                   }}
                 >
-                  <option value="" disabled>
+                  <option value="" disabled={!s?.teamId}>
                     No team
                   </option>
                   {teams.data?.data.map((t) => (
