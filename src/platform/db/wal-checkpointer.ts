@@ -3,16 +3,6 @@ import { Worker } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Logger } from '../logger.ts';
 
-/**
- * Checkpoints the write-ahead log from a worker thread with its own connection, so that the main
- * connection never does it inside a COMMIT. SQLite's automatic checkpoint runs in whichever
- * connection commits past 1,000 WAL pages: it copies pages into the database and fsyncs both files
- * on the event loop (tens of milliseconds on a busy disk, every few dozen batches). A PASSIVE
- * checkpoint in another connection never blocks the writer; once it has copied every frame, the
- * writer's next transaction rewinds the WAL by itself, so the file stays small.
- *
- * If the worker cannot start or fails, the main connection gets its automatic checkpoint back.
- */
 export interface WalCheckpointerOptions {
   /** How often the worker checkpoints when something was written. Default 200 ms. */
   intervalMs?: number;
@@ -25,6 +15,17 @@ export interface WalCheckpointerOptions {
   rewindIntervalMs?: number;
 }
 
+/**
+ * Checkpoints the write-ahead log from a worker thread with its own connection, so that the main
+ * connection never does it inside a COMMIT. SQLite's automatic checkpoint runs in whichever
+ * connection commits past 1,000 WAL pages: it copies pages into the database and fsyncs both files
+ * on the event loop (tens of milliseconds on a busy disk, every few dozen batches). A PASSIVE
+ * checkpoint in another connection never blocks the writer; once it has copied every frame, the
+ * writer's next transaction rewinds the WAL by itself. Under writes that never pause that moment
+ * does not come by itself: see wantsCatchUp().
+ *
+ * If the worker cannot start or fails, the main connection gets its automatic checkpoint back.
+ */
 export class WalCheckpointer {
   private worker: Worker | undefined;
   private busy = false;
@@ -33,6 +34,7 @@ export class WalCheckpointer {
   private settledWaiters: (() => void)[] = [];
   /** Waiting for a checkpoint that starts after they asked (catchUp). */
   private catchUpWaiters: (() => void)[] = [];
+  /** The catchUp() callers the running checkpoint answers. */
   private runningFor: (() => void)[] = [];
   /** Frames in the WAL at the last checkpoint (SQLite's `log`). */
   private walFrames = 0;
@@ -80,7 +82,7 @@ export class WalCheckpointer {
    * Whether the writer should let a checkpoint finish before its next transaction. A PASSIVE
    * checkpoint copies the frames that exist when it starts; under a steady stream of commits there
    * is always a newer one, so the WAL never reaches the state in which the next write transaction
-   * rewinds it, and grows for as long as the writes go on (700 MB in a 40,000-message broadcast).
+   * rewinds it, and grows for as long as the writes go on (756 MB in a 40,000-message broadcast).
    * Past `rewindFrames`, the writer waits for one checkpoint with nothing written meanwhile.
    */
   wantsCatchUp(nowMs: number): boolean {
