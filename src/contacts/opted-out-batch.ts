@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import { statementSizes } from '../platform/db/bulk-insert.ts';
 import { precompiledWithList } from '../platform/db/precompiled.ts';
 import type { Tables } from '../platform/db/tables.ts';
 
@@ -18,10 +17,9 @@ const optedOut = precompiledWithList<{ workspaceId: string }, { id: string }>((d
 export async function contactsOptedOutOfMarketing(db: Kysely<any>, workspaceId: string, contactIds: readonly string[]): Promise<Set<string>> {
   const ids = [...new Set(contactIds)];
   const out = new Set<string>();
-  let at = 0;
-  for (const n of statementSizes(ids.length, CHUNK)) {
-    for (const r of (await optedOut.execute(db as Kysely<Tables>, { workspaceId }, ids.slice(at, at + n))).rows) out.add(r.id);
-    at += n;
+  // precompiledWithList bounds the statement shapes itself (it pads the list); chunks keep the parameters few.
+  for (let at = 0; at < ids.length; at += CHUNK) {
+    for (const r of (await optedOut.execute(db as Kysely<Tables>, { workspaceId }, ids.slice(at, at + CHUNK))).rows) out.add(r.id);
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import type { Clock } from '../platform/clock.ts';
-import { dialectOf, insertFlat, statementSizes } from '../platform/db/bulk-insert.ts';
+import { dialectOf, insertFlat } from '../platform/db/bulk-insert.ts';
 import type { Tx } from '../platform/db/database.ts';
 import { precompiled, precompiledWithList } from '../platform/db/precompiled.ts';
 import { newId } from '../platform/ids.ts';
@@ -50,10 +50,9 @@ export async function upsertContactsForSend(tx: Tx, clock: Clock, workspaceId: s
   // In phone order: concurrent batches (PostgreSQL) then lock and insert in the same order.
   const phones = [...new Set(waIds.map(phoneOf))].sort();
   const ids = new Map<string, string>();
-  let at = 0;
-  for (const n of statementSizes(phones.length, BATCH_CHUNK)) {
-    for (const c of (await existingContacts.execute(tx.db, { workspaceId }, phones.slice(at, at + n))).rows) ids.set(c.phone, c.id);
-    at += n;
+  // precompiledWithList bounds the statement shapes itself (it pads the list); chunks keep the parameters few.
+  for (let at = 0; at < phones.length; at += BATCH_CHUNK) {
+    for (const c of (await existingContacts.execute(tx.db, { workspaceId }, phones.slice(at, at + BATCH_CHUNK))).rows) ids.set(c.phone, c.id);
   }
   const now = clock.nowMs();
   const values: unknown[] = [];
