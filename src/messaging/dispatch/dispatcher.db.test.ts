@@ -227,8 +227,14 @@ describe('dispatcher', () => {
     const inputs = ['n1', 'n2', 'n3', 'n4'].flatMap((n) => Array.from({ length: 75 }, (_, i) => ({ workspaceId: ws, numberId: n, recipient: `91${i}` })));
     const ids = await queueMessages(tdb.database, clock, inputs);
     const other = tdb.openAnother();
-    start(a.channel, numbers);
-    start(b.channel, numbers, {}, other);
+    // runUntil moves the frozen clock 100 ms per ~2 ms of real time, so with the suite's 2 s
+    // lease a renewal delayed ~40 ms by a loaded machine lets the other dispatcher take the
+    // number over — correct (fenced) behaviour, but not what this test is about. A lease longer
+    // than runUntil's whole budget (3,000 steps of 100 ms) cannot lapse here, so any number
+    // sent from by both means the lease itself let two owners in.
+    const longLease = { leaseMs: 600_000 };
+    start(a.channel, numbers, longLease);
+    start(b.channel, numbers, longLease, other);
     await runUntil(async () => (await queued()) === 0, 100, 3_000);
     const sent = [...a.calls, ...b.calls].map((c) => c.send.messageId);
     expect(sent.sort()).toEqual([...ids].sort());
