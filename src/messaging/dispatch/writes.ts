@@ -61,6 +61,10 @@ export async function markSending(database: Database, input: MarkInput): Promise
     for (const r of rows) {
       const m = byId.get(r.message_id);
       if (!m || m.status !== 'queued') result.stale.push(r);
+      // Due when read, not any more: the read raced a send of this message that finished and was
+      // retried with a backoff meanwhile (the runner's in-flight filter no longer saw it). Left
+      // queued for its new time; sending it now would skip the backoff.
+      else if (Number(m.run_at) > nowMs) continue;
       else live.push(r);
     }
 
@@ -193,8 +197,13 @@ const setWamid = precompiled<{ wamid: string; now: number; id: string }>((db, a)
 const fenceLease = precompiled<{ expiresAt: number; numberId: string; token: string }>((db, a) =>
   db.updateTable('number_leases').set({ expires_at: a('expiresAt') }).where('number_id', '=', a('numberId')).where('token', '=', a('token')),
 );
-const messagesToMark = precompiledWithList<Record<string, never>, { id: string; status: string; contact_id: string; content: string; reply_to_wamid: string | null }>((db, _a, ids) =>
-  db.selectFrom('messages').select(['id', 'status', 'contact_id', 'content', 'reply_to_wamid']).where('id', 'in', ids as string[]),
+/** With the queue row's run_at: a message without one is no longer queued for dispatch. */
+const messagesToMark = precompiledWithList<Record<string, never>, { id: string; status: string; contact_id: string; content: string; reply_to_wamid: string | null; run_at: number | string }>((db, _a, ids) =>
+  db
+    .selectFrom('messages as m')
+    .innerJoin('dispatch_queue as q', 'q.message_id', 'm.id')
+    .select(['m.id', 'm.status', 'm.contact_id', 'm.content', 'm.reply_to_wamid', 'q.run_at'])
+    .where('m.id', 'in', ids as string[]),
 );
 const markMessagesSending = precompiledWithList<{ now: number }, { id: string }>((db, a, ids) =>
   db
