@@ -45,12 +45,28 @@ function decode(cursor: string | undefined): { at: number; id: string } | null {
 export async function listInbox(db: Db, workspaceId: string, q: InboxListQuery): Promise<{ data: InboxListItem[]; nextCursor: string | null }> {
   if (q.view === 'mine' && !q.userId) throw new AppError('bad_request', 'view=mine needs a signed-in user (session), not an API key');
   const after = decode(q.cursor);
+  let query = filteredInbox(db, workspaceId, q);
+  if (after) query = query.where((eb) => eb.or([eb('cv.last_message_at', '<', after.at), eb.and([eb('cv.last_message_at', '=', after.at), eb('cv.id', '<', after.id)])]));
+  const rows = await query.orderBy('cv.last_message_at', 'desc').orderBy('cv.id', 'desc').limit(q.limit + 1).execute();
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return {
+    data: page.map(toInboxListItem),
+    nextCursor: rows.length > q.limit && last ? Buffer.from(JSON.stringify([Number(last.last_message_at ?? 0), last.id])).toString('base64url') : null,
+  };
+}
+
+/**
+ * The inbox's conversations with the list's filters applied (view, status, team, label), unordered
+ * and unpaged: the list and the search share it, so a filter means the same in both.
+ */
+export function filteredInbox(db: Db, workspaceId: string, q: Omit<InboxListQuery, 'limit' | 'cursor'>) {
   let query = db
     .selectFrom('conversations as cv')
     .leftJoin('inbox_conversations as ic', (j) => j.onRef('ic.number_id', '=', 'cv.number_id').onRef('ic.contact_id', '=', 'cv.contact_id'))
     .select(['cv.id', 'cv.number_id', 'cv.contact_id', 'cv.last_message_at', 'cv.unread_count', 'ic.status', 'ic.assignee_user_id', 'ic.team_id'])
     .where('cv.workspace_id', '=', workspaceId);
-  if (q.view === 'mine') query = query.where('ic.assignee_user_id', '=', q.userId!);
+  if (q.view === 'mine') query = query.where('ic.assignee_user_id', '=', q.userId ?? '');
   if (q.view === 'unassigned') query = query.where('ic.assignee_user_id', 'is', null);
   if (q.status === 'closed') query = query.where('ic.status', '=', 'closed');
   if (q.status === 'open') query = query.where((eb) => eb.or([eb('ic.status', '=', 'open'), eb('ic.status', 'is', null)]));
@@ -70,14 +86,7 @@ export async function listInbox(db: Db, workspaceId: string, q: InboxListQuery):
       ),
     );
   }
-  if (after) query = query.where((eb) => eb.or([eb('cv.last_message_at', '<', after.at), eb.and([eb('cv.last_message_at', '=', after.at), eb('cv.id', '<', after.id)])]));
-  const rows = await query.orderBy('cv.last_message_at', 'desc').orderBy('cv.id', 'desc').limit(q.limit + 1).execute();
-  const page = rows.slice(0, q.limit);
-  const last = page[page.length - 1];
-  return {
-    data: page.map(toInboxListItem),
-    nextCursor: rows.length > q.limit && last ? Buffer.from(JSON.stringify([Number(last.last_message_at ?? 0), last.id])).toString('base64url') : null,
-  };
+  return query;
 }
 
 /** A conversation row (with its state's status, assignee and team) as the inbox list shows it. */

@@ -6,7 +6,7 @@ import { toMessageSummary } from '../../messaging/history/message-view.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { principalOf } from '../../public-api/plugin.ts';
 import { userOf } from '../../workspaces/people/index.ts';
-import { listInbox, toInboxListItem, type InboxItemRow, type InboxListItem, type InboxListQuery } from '../list-inbox.ts';
+import { filteredInbox, listInbox, toInboxListItem, type InboxItemRow, type InboxListItem, type InboxListQuery } from '../list-inbox.ts';
 import { security, tags } from './common.ts';
 
 const CardsQuery = Type.Object({
@@ -89,35 +89,32 @@ async function oneConversation(db: Db, workspaceId: string, id: string): Promise
 }
 
 
-/** Conversations whose contact's name, WhatsApp profile name or phone contains `text`, newest first. */
+/**
+ * Conversations whose contact's name, WhatsApp profile name or phone contains `text`, newest
+ * first, with the list's filters (a label too) applied in the query, before the limit.
+ */
 async function searchInbox(db: Db, workspaceId: string, f: InboxListQuery, text: string): Promise<InboxListItem[]> {
   const like = `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const digits = text.replace(/[^0-9]/g, '');
-  let query = db
-    .selectFrom('conversations as cv')
-    .innerJoin('contacts as c', 'c.id', 'cv.contact_id')
-    .leftJoin('inbox_conversations as ic', (j) => j.onRef('ic.number_id', '=', 'cv.number_id').onRef('ic.contact_id', '=', 'cv.contact_id'))
-    .select(['cv.id', 'cv.number_id', 'cv.contact_id', 'cv.last_message_at', 'cv.unread_count', 'ic.status', 'ic.assignee_user_id', 'ic.team_id'])
-    .where('cv.workspace_id', '=', workspaceId)
-    .where((eb) =>
-      eb.or([
-        eb(sql`lower(coalesce(c.name, ''))`, 'like', sql`${like} escape '\\'`),
-        eb(sql`lower(coalesce(c.profile_name, ''))`, 'like', sql`${like} escape '\\'`),
-        ...(digits.length >= 3 ? [eb('c.phone', 'like', `%${digits}%`)] : []),
-      ]),
-    );
-  if (f.view === 'mine') query = query.where('ic.assignee_user_id', '=', f.userId ?? '');
-  if (f.view === 'unassigned') query = query.where('ic.assignee_user_id', 'is', null);
-  if (f.status === 'closed') query = query.where('ic.status', '=', 'closed');
-  if (f.status === 'open') query = query.where((eb) => eb.or([eb('ic.status', '=', 'open'), eb('ic.status', 'is', null)]));
-  if (f.teamId) query = query.where('ic.team_id', '=', f.teamId);
-  const rows = await query.orderBy('cv.last_message_at', 'desc').orderBy('cv.id', 'desc').limit(f.limit).execute();
-  let items: InboxListItem[] = rows.map((r) => toInboxListItem(r as InboxItemRow));
-  if (f.label) {
-    const labels = await labelsOf(db, workspaceId, items);
-    items = items.filter((i) => labels.get(i.conversationId)?.includes(f.label!.trim().toLowerCase()));
-  }
-  return items;
+  const rows = await filteredInbox(db, workspaceId, f)
+    .where('cv.contact_id', 'in', (eb) =>
+      eb
+        .selectFrom('contacts as c')
+        .select('c.id')
+        .where('c.workspace_id', '=', workspaceId)
+        .where((eb) =>
+          eb.or([
+            eb(sql`lower(coalesce(c.name, ''))`, 'like', sql`${like} escape '\\'`),
+            eb(sql`lower(coalesce(c.profile_name, ''))`, 'like', sql`${like} escape '\\'`),
+            ...(digits.length >= 3 ? [eb('c.phone', 'like', `%${digits}%`)] : []),
+          ]),
+        ),
+    )
+    .orderBy('cv.last_message_at', 'desc')
+    .orderBy('cv.id', 'desc')
+    .limit(f.limit)
+    .execute();
+  return rows.map((r) => toInboxListItem(r as InboxItemRow));
 }
 
 async function labelsOf(db: Db, workspaceId: string, items: InboxListItem[]): Promise<Map<string, string[]>> {

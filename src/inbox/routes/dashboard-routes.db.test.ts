@@ -71,6 +71,11 @@ describe('inbox dashboard routes', () => {
     expect((await inject('PUT', `/api/v1/inbox/conversations/${conversationId}/labels`, agent, { labels: ['vip'] })).statusCode).toBe(200);
     expect((await card('label=vip')).map((c) => [c.conversationId, c.labels])).toEqual([[conversationId, ['vip']]]);
     expect((await card('q=bilal&label=vip')).length).toBe(1);
+    // A newer match without the label: the label narrows the search before its limit, not after.
+    const newer = await inject('POST', '/api/v1/inbox/conversations', agent, { phone: '919800000003', template: { name: 'hello_world', languageCode: 'en_US' } });
+    expect(newer.statusCode).toBe(201);
+    expect((await card('q=98000000&limit=1')).map((c) => c.conversationId)).toEqual([newer.json().conversationId]);
+    expect((await card('q=98000000&label=vip&limit=1')).map((c) => c.conversationId)).toEqual([conversationId]);
     expect(await card('view=unassigned&label=nothing')).toEqual([]);
   });
 
