@@ -6,9 +6,9 @@ import { createTestDatabase, type TestDatabase } from '../../platform/db/test-da
 import { acquireLease } from './lease.ts';
 import { fetchDueHeads } from './queue-reads.ts';
 import { createTestWorkspace, queueMessages } from './test-support.ts';
-import { markSending, recordOutcomes } from './writes.ts';
+import { deferRows, markSending, recordOutcomes } from './writes.ts';
 
-describe('markSending', () => {
+describe('dispatch writes racing a send that finished meanwhile', () => {
   let tdb: TestDatabase;
   let clock: ReturnType<typeof frozenClock>;
   let ws: string;
@@ -20,7 +20,7 @@ describe('markSending', () => {
   });
   afterEach(async () => tdb.cleanup());
 
-  it('does not send a message read as due before its previous attempt was retried with a backoff', async () => {
+  it('markSending does not send a message read as due before its previous attempt was retried with a backoff', async () => {
     const [id] = await queueMessages(tdb.database, clock, [{ workspaceId: ws, numberId: 'n1', recipient: '911' }]);
     const lease = (await acquireLease(tdb.database, 'n1', 'me', clock.nowMs(), 60_000))!;
     const mark = (rows: Awaited<ReturnType<typeof fetchDueHeads>>) => markSending(tdb.database, { lease, leaseMs: 60_000, nowMs: clock.nowMs(), rows, businessId: 'biz-1', limit: Infinity });
@@ -41,5 +41,18 @@ describe('markSending', () => {
     clock.advance(300);
     const due = await fetchDueHeads(tdb.database, 'n1', clock.nowMs(), 10);
     expect((await mark(due)).ready.map((s) => s.row.message_id)).toEqual([id]);
+  });
+
+  it('a pair-rate deferral from such a read never brings the retry earlier', async () => {
+    const [id] = await queueMessages(tdb.database, clock, [{ workspaceId: ws, numberId: 'n1', recipient: '911' }]);
+    const runAt = async () => Number((await tdb.database.db.selectFrom('dispatch_queue').select('run_at').where('message_id', '=', id!).executeTakeFirstOrThrow()).run_at);
+    const now = clock.nowMs();
+    // Retried in 16 s (Meta's pair-rate refusal); a stale read's deferral says 6 s.
+    await tdb.database.db.updateTable('dispatch_queue').set({ run_at: now + 16_000 }).where('message_id', '=', id!).execute();
+    await deferRows(tdb.database, [{ id: id!, runAt: now + 6_000 }]);
+    expect(await runAt()).toBe(now + 16_000);
+    // A deferral past the row's time still moves it.
+    await deferRows(tdb.database, [{ id: id!, runAt: now + 20_000 }]);
+    expect(await runAt()).toBe(now + 20_000);
   });
 });

@@ -307,11 +307,14 @@ export async function expireMessages(database: Database, ids: string[], nowMs: n
   });
 }
 
-/** Reschedules rows (pair-rate waits) without touching the message. */
+/**
+ * Reschedules rows (pair-rate waits) without touching the message. Only ever later: a row read
+ * before its send finished and was retried keeps the retry's (later) time.
+ */
 export async function deferRows(database: Database, rows: { id: string; runAt: number }[]): Promise<void> {
   if (rows.length === 0) return;
   await database.transaction(async (tx) => {
-    for (const r of rows) await tx.db.updateTable('dispatch_queue').set({ run_at: r.runAt }).where('message_id', '=', r.id).execute();
+    for (const r of rows) await tx.db.updateTable('dispatch_queue').set({ run_at: r.runAt }).where('message_id', '=', r.id).where('run_at', '<', r.runAt).execute();
   });
 }
 
